@@ -1,0 +1,259 @@
+"""Cockpit settings: everything comes from the environment (django-environ).
+
+Nothing differs between environments except the environment. The embedded default (no variables
+set) is SQLite under ./data, the kombu filesystem broker, `django-db` task results, a file cache
+and an in-process channel layer; REDIS_URL switches broker, cache and channel layer to Redis.
+"""
+
+import hashlib
+import hmac
+from pathlib import Path
+
+import environ
+
+from cockpit.secrets import read_secret_file
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data"))).resolve()
+
+# --- Secrets --------------------------------------------------------------------------------
+# JWT_SECRET / API_KEY from the environment win; otherwise the files `make run` generated.
+# A missing or placeholder JWT_SECRET stops web and worker at start-up (cockpit.startup).
+JWT_SECRET = env.str("JWT_SECRET", default="") or read_secret_file(DATA_DIR, "jwt_secret") or ""
+API_KEY = env.str("API_KEY", default="") or read_secret_file(DATA_DIR, "api_key") or ""
+PLACEHOLDER_JWT_SECRETS = {"change-me-in-production", "changeme", "secret"}
+
+
+def _derived_key(purpose: str) -> str:
+    """A key for one purpose derived from JWT_SECRET, so one secret configures a deployment."""
+    return hmac.new(JWT_SECRET.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _derived_key("django-secret-key") * 2
+
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Product settings (names and defaults follow the original's environment) -----------------
+SERVER_NAME = env.str("SERVER_NAME", default="Cockpit Server")
+AUTH_MODE = env.str("AUTH_MODE", default="key")
+ADMIN_EMAIL = env.str("ADMIN_EMAIL", default="")
+ADMIN_PASSWORD = env.str("ADMIN_PASSWORD", default="")
+CORS_ORIGINS = env.list("CORS_ORIGINS", default=[])
+RATE_LIMIT_MAX = env.int("RATE_LIMIT_MAX", default=100)
+FORCE_HTTPS = env.str("FORCE_HTTPS", default="false") == "true"
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+MAX_SSE_CLIENTS = env.int("MAX_SSE_CLIENTS", default=10000)
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=90)
+LICENSE_KEY = env.str("LICENSE_KEY", default="")
+UPGRADE_URL = env.str("UPGRADE_URL", default="https://lagoontechsystems.com/upgrade")
+MAX_BODY_BYTES = env.int("MAX_BODY_BYTES", default=16 * 1024)
+DOCKER_HOST = env.str("DOCKER_HOST", default="unix:///var/run/docker.sock")
+DOCKER_TIMEOUT = env.float("DOCKER_TIMEOUT", default=10.0)
+HEALTH_DOCKER_TIMEOUT = 3.0
+SOURCE_URL = env.str("SOURCE_URL", default="")
+
+# --- Django ---------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "channels",
+    "django_celery_results",
+    "django_celery_beat",
+    "django_prometheus",
+    "core",
+    "pro",
+    "enterprise",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.http.middleware.RequestIdMiddleware",
+    "core.http.middleware.JsonErrorMiddleware",
+    "core.http.middleware.BodySizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "cockpit.urls"
+ASGI_APPLICATION = "cockpit.asgi.application"
+AUTH_USER_MODEL = "core.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'cockpit.db'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the worker write while web reads; IMMEDIATE avoids lock upgrades that deadlock.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or None  # set by images that collectstatic
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serve admin and docs assets without a collectstatic step
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+
+# --- Security (FORCE_HTTPS mirrors the original's redirect; production sets the rest) --------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = FORCE_HTTPS
+SECURE_HSTS_SECONDS = 31536000 if FORCE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = FORCE_HTTPS
+SECURE_HSTS_PRELOAD = FORCE_HTTPS
+SESSION_COOKIE_SECURE = FORCE_HTTPS
+CSRF_COOKIE_SECURE = FORCE_HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+X_FRAME_OPTIONS = "DENY"
+
+CORS_ALLOW_ALL_ORIGINS = not CORS_ORIGINS
+CORS_ALLOWED_ORIGINS = CORS_ORIGINS
+CORS_ALLOW_CREDENTIALS = bool(CORS_ORIGINS)
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "Retry-After"]
+
+# --- Redis or the embedded equivalents ------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    # Web and worker are separate processes even in the embedded default, so the cache they
+    # share (sampler snapshots, rate-limit windows) must live outside either of them.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Celery -------------------------------------------------------------------------------------
+BROKER_DIR = DATA_DIR / "broker"
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if not REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+CELERY_RESULT_BACKEND = REDIS_URL or "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- REST framework and the OpenAPI schema -------------------------------------------------
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "core.http.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cockpit API",
+    "DESCRIPTION": "Self-hosted control plane for Docker infrastructure.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Logging: one line per event, with the request id -----------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "core.http.request_id.RequestIdLogFilter"}},
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.request": {"level": "ERROR"},  # 4xx are answers, not incidents
+        "django.server": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,1 @@
+"""The only package that talks to the Docker SDK. Everything else calls its functions."""

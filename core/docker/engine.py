@@ -1,0 +1,21 @@
+"""Engine-level calls: reachability and version."""
+
+import docker.errors
+import requests
+
+from core.docker.clients import client_for, forget
+
+UNREACHABLE = (docker.errors.DockerException, requests.exceptions.RequestException, OSError)
+
+
+def ping(base_url: str, timeout: float) -> bool:
+    """True when the engine at `base_url` answers `/_ping` within `timeout` seconds."""
+    try:
+        return bool(client_for(base_url, timeout).ping())
+    except UNREACHABLE:
+        forget(base_url)  # version="auto" pins the negotiated API; renegotiate next time
+        return False
+
+
+def version(base_url: str, timeout: float) -> dict:
+    return client_for(base_url, timeout).version()

@@ -1,0 +1,100 @@
+"""Shared fixtures: the real Docker engine and Redis the test command made available.
+
+A test that needs a service is marked (`docker`, `redis`); without the service it is skipped
+with the reason, unless COCKPIT_REQUIRE_SERVICES=1 (set in CI), where a skip fails the run.
+"""
+
+import os
+
+import docker
+import pytest
+import redis
+
+from fixtures.test_image import IMAGE, ensure_test_image
+
+REQUIRE_SERVICES = os.environ.get("COCKPIT_REQUIRE_SERVICES") == "1"
+_service_state: dict[str, tuple[object, str]] = {}
+
+
+def _docker_engine():
+    if "docker" not in _service_state:
+        base_url = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        try:
+            client = docker.DockerClient(base_url=base_url, version="auto", timeout=30)
+            client.ping()
+            _service_state["docker"] = (
+                client,
+                f"Docker engine {client.version()['Version']} at {base_url}",
+            )
+        except Exception as exc:
+            _service_state["docker"] = (
+                None,
+                f"no Docker engine at {base_url} ({exc.__class__.__name__})",
+            )
+    return _service_state["docker"]
+
+
+def _redis_server():
+    if "redis" not in _service_state:
+        url = os.environ.get("TEST_REDIS_URL")
+        if not url:
+            _service_state["redis"] = (None, "TEST_REDIS_URL is not set")
+        else:
+            try:
+                redis.Redis.from_url(url, socket_timeout=2).ping()
+                _service_state["redis"] = (url, f"Redis at {url}")
+            except redis.RedisError as exc:
+                _service_state["redis"] = (None, f"Redis at {url} does not answer ({exc})")
+    return _service_state["redis"]
+
+
+def pytest_report_header(config):
+    return [_docker_engine()[1], _redis_server()[1]]
+
+
+def _require(service, reason):
+    if service is None:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"required service missing: {reason}", pytrace=False)
+        pytest.skip(reason)
+    return service
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("docker"):
+        _require(*_docker_engine())
+    if item.get_closest_marker("redis"):
+        _require(*_redis_server())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if REQUIRE_SERVICES and skipped and exitstatus == 0:
+        reporter.write_line(f"CI must skip no test, but {skipped} were skipped", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    return _require(*_docker_engine())
+
+
+@pytest.fixture(scope="session")
+def test_image(docker_client):
+    return ensure_test_image(docker_client)
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    return _require(*_redis_server())
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+__all__ = ["IMAGE"]
