@@ -52,6 +52,8 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=90)
 LICENSE_KEY = env.str("LICENSE_KEY", default="")
 UPGRADE_URL = env.str("UPGRADE_URL", default="https://lagoontechsystems.com/upgrade")
 MAX_BODY_BYTES = env.int("MAX_BODY_BYTES", default=16 * 1024)
+# Proxies in front of Cockpit whose X-Forwarded-For entries are believed (the original: 1).
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=1)
 DOCKER_HOST = env.str("DOCKER_HOST", default="unix:///var/run/docker.sock")
 DOCKER_TIMEOUT = env.float("DOCKER_TIMEOUT", default=10.0)
 HEALTH_DOCKER_TIMEOUT = 3.0

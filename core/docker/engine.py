@@ -1,11 +1,7 @@
 """Engine-level calls: reachability and version."""
 
-import docker.errors
-import requests
-
 from core.docker.clients import client_for, forget
-
-UNREACHABLE = (docker.errors.DockerException, requests.exceptions.RequestException, OSError)
+from core.docker.errors import UNREACHABLE
 
 
 def ping(base_url: str, timeout: float) -> bool:
