@@ -64,7 +64,19 @@ class HealthView(PublicView):
 
 
 class SourceView(PublicView):
-    @extend_schema(summary="Where this build's source can be obtained")
+    @extend_schema(
+        summary="Where this build's source can be obtained",
+        responses=inline_serializer(
+            "Source",
+            {
+                "name": serializers.CharField(),
+                "edition": serializers.CharField(),
+                "version": serializers.CharField(),
+                "source": serializers.CharField(allow_null=True),
+                "notice": serializers.CharField(),
+            },
+        ),
+    )
     def get(self, request):
         return Response(
             {
@@ -78,7 +90,21 @@ class SourceView(PublicView):
 
 
 class ApiHealthView(APIView):
-    @extend_schema(summary="Authenticated service status")
+    @extend_schema(
+        summary="Authenticated service status",
+        responses=inline_serializer(
+            "ApiHealth",
+            {
+                "status": serializers.CharField(),
+                "service": serializers.CharField(),
+                "serverName": serializers.CharField(),
+                "authMode": serializers.CharField(),
+                "uptime": serializers.FloatField(),
+                "sseClients": serializers.IntegerField(),
+                "timestamp": serializers.DateTimeField(),
+            },
+        ),
+    )
     def get(self, request):
         return Response(
             {
@@ -98,7 +124,13 @@ class ExtensionInfoView(APIView):
 
     extension = ""
 
-    @extend_schema(summary="Extension information")
+    @extend_schema(
+        summary="Extension information",
+        responses=inline_serializer(
+            "ExtensionInfo",
+            {"extension": serializers.CharField(), "installed": serializers.BooleanField()},
+        ),
+    )
     def get(self, request):
         names = [extension.name for extension in registered()]
         return Response({"extension": self.extension, "installed": self.extension in names})
