@@ -44,3 +44,15 @@ def test_production_settings_pass_the_deploy_checks(tmp_path):
     )
     result = run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_documents_every_setting_read_from_the_environment():
+    import re
+
+    settings_source = (ROOT / "cockpit" / "settings.py").read_text()
+    variables = set(re.findall(r'env\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', settings_source))
+    readme = (ROOT / "README.md").read_text()
+    undocumented = sorted(name for name in variables if f"`{name}`" not in readme)
+    assert not undocumented, f"README.md does not document {undocumented}"
+    assert "make run" in readme
+    assert "make test" in readme
