@@ -35,5 +35,9 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
+## bench: the stream benchmark (5,000 streams on one web process; stops by itself)
+bench: $(VENV)/.installed-dev
+	timeout 600 $(PY) -m bench.stream
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

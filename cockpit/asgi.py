@@ -1,4 +1,5 @@
-"""ASGI entry point served by daphne: Django for HTTP, routed through Channels."""
+"""ASGI entry point served by daphne: `/api/stream` by its own ASGI app (no thread per open
+stream, no Django middleware), everything else by Django, routed through Channels."""
 
 import os
 
@@ -10,7 +11,10 @@ django_application = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402  (needs Django set up first)
 
 from cockpit.startup import require_runtime_secrets  # noqa: E402
+from core.stream.app import route_stream  # noqa: E402
+from core.stream.redaction import redact_daphne_access_log  # noqa: E402
 
 require_runtime_secrets()
+redact_daphne_access_log()
 
-application = ProtocolTypeRouter({"http": django_application})
+application = ProtocolTypeRouter({"http": route_stream(django_application)})

@@ -7,6 +7,7 @@ and an in-process channel layer; REDIS_URL switches broker, cache and channel la
 
 import hashlib
 import hmac
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,11 +46,22 @@ ADMIN_EMAIL = env.str("ADMIN_EMAIL", default="")
 ADMIN_PASSWORD = env.str("ADMIN_PASSWORD", default="")
 CORS_ORIGINS = env.list("CORS_ORIGINS", default=[])
 RATE_LIMIT_MAX = env.int("RATE_LIMIT_MAX", default=100)
+RATE_LIMIT_STRICT_MAX = env.int("RATE_LIMIT_STRICT_MAX", default=10)  # destructive routes
 FORCE_HTTPS = env.str("FORCE_HTTPS", default="false") == "true"
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 MAX_SSE_CLIENTS = env.int("MAX_SSE_CLIENTS", default=10000)
+# Live stream (core/stream): keep-alive comment, `metrics`/`containers` cadence, how often open
+# streams re-check their principal's access, browser ticket lifetime, alert events kept per
+# organisation for Last-Event-ID replay.
+SSE_KEEPALIVE_SECONDS = env.float("SSE_KEEPALIVE_SECONDS", default=30)
+SSE_SNAPSHOT_SECONDS = env.float("SSE_SNAPSHOT_SECONDS", default=15)
+SSE_ACCESS_RECHECK_SECONDS = env.float("SSE_ACCESS_RECHECK_SECONDS", default=60)
+SSE_TICKET_SECONDS = env.int("SSE_TICKET_SECONDS", default=30)
+SSE_REPLAY_SIZE = env.int("SSE_REPLAY_SIZE", default=200)
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=90)
 LICENSE_KEY = env.str("LICENSE_KEY", default="")
+# Verifies licences: PEM text or a file path (`manage.py license_keygen` makes a dev pair).
+LICENSE_PUBLIC_KEY = env.str("LICENSE_PUBLIC_KEY", default="")
 UPGRADE_URL = env.str("UPGRADE_URL", default="https://lagoontechsystems.com/upgrade")
 MAX_BODY_BYTES = env.int("MAX_BODY_BYTES", default=16 * 1024)
 # Proxies in front of Cockpit whose X-Forwarded-For entries are believed (the original: 1).
@@ -58,6 +70,30 @@ DOCKER_HOST = env.str("DOCKER_HOST", default="unix:///var/run/docker.sock")
 DOCKER_TIMEOUT = env.float("DOCKER_TIMEOUT", default=10.0)
 HEALTH_DOCKER_TIMEOUT = 3.0
 SOURCE_URL = env.str("SOURCE_URL", default="")
+# Containers: Cockpit's own container (refused destructive actions; detected from /proc when
+# empty), exec commands allowed on top of the original's list, bounds on followed log streams.
+COCKPIT_CONTAINER_ID = env.str("COCKPIT_CONTAINER_ID", default="")
+EXEC_EXTRA_COMMANDS = env.list("EXEC_EXTRA_COMMANDS", default=[])
+LOG_FOLLOW_MAX_STREAMS = env.int("LOG_FOLLOW_MAX_STREAMS", default=20)
+LOG_FOLLOW_MAX_SECONDS = env.int("LOG_FOLLOW_MAX_SECONDS", default=3600)
+# Host metrics: procfs root (a container mounts the host's /proc, e.g. /host/proc) and the
+# mount whose disk usage is reported (a container mounts the host's root, e.g. /host).
+PROC_PATH = env.str("PROC_PATH", default="/proc")
+HOST_DISK_PATH = env.str("HOST_DISK_PATH", default="/")
+# Outbound HTTP (core.outbound): webhooks, integrations, probes. Private targets (loopback,
+# RFC 1918, ...) are refused unless allowed here or per organisation in Django admin.
+OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+OUTBOUND_TIMEOUT = env.float("OUTBOUND_TIMEOUT", default=10.0)
+OUTBOUND_CONNECT_TIMEOUT = env.float("OUTBOUND_CONNECT_TIMEOUT", default=5.0)
+OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=1024 * 1024)
+OUTBOUND_CA_BUNDLE = env.str("OUTBOUND_CA_BUNDLE", default="")  # empty: certifi's bundle
+OUTBOUND_USER_AGENT = "Cockpit/0.1"
+# Webhooks (core.webhooks): per-attempt timeout, seconds before each retry (so 4 attempts by
+# default), how long the delivery log is kept.
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOK_RETRY_DELAYS = env.list("WEBHOOK_RETRY_DELAYS", cast=int, default=[10, 60, 300])
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 
 # --- Django ---------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -84,11 +120,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.http.middleware.RequestIdMiddleware",
+    "core.http.security_headers.SecurityHeadersMiddleware",
     "core.http.middleware.JsonErrorMiddleware",
     "core.http.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
+    "core.http.cors.CorsMiddleware",  # answers every OPTIONS (204) before rate limiting
+    "core.http.ratelimit.GlobalRateLimitMiddleware",
+    "core.audit.middleware.AuditMutationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,6 +208,9 @@ CORS_ALLOW_ALL_ORIGINS = not CORS_ORIGINS
 CORS_ALLOWED_ORIGINS = CORS_ORIGINS
 CORS_ALLOW_CREDENTIALS = bool(CORS_ORIGINS)
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "Retry-After"]
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Request-ID"]
+CORS_ALLOW_METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # --- Redis or the embedded equivalents ------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -207,6 +249,12 @@ if not REDIS_URL:
 CELERY_RESULT_BACKEND = REDIS_URL or "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Fixed ticks; the DatabaseScheduler syncs these into its tables at start-up.
+CELERY_BEAT_SCHEDULE = {
+    "audit-prune": {"task": "core.audit.prune", "schedule": 24 * 3600.0},
+    "refresh-tokens-prune": {"task": "core.accounts.prune_refresh_tokens", "schedule": 3600.0},
+    "webhook-deliveries-prune": {"task": "core.webhooks.prune", "schedule": 24 * 3600.0},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -219,11 +267,24 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.http.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.accounts.authentication.BearerTokenAuthentication"],
+    # Fail closed: a view that declares nothing needs a token (viewer reads, admin writes).
+    "DEFAULT_PERMISSION_CLASSES": ["core.accounts.permissions.RolePermission"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+
+# Access tokens: HS256 with JWT_SECRET only, 15 minutes (spec §2.1). Claims are read by
+# core.accounts.authentication; refresh tokens are opaque and live in the database.
+SIMPLE_JWT = {
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SECRET,
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
+    "USER_ID_CLAIM": "sub",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": False,
+}
+REFRESH_TOKEN_LIFETIME = timedelta(days=7)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cockpit API",

@@ -3,11 +3,11 @@
 from django.conf import settings
 from django.db import transaction
 
-from core.accounts.models import Organization
+from core.accounts.models import Membership, Organization, User
+from core.accounts.organizations import DEFAULT_HOST_SLUG, OrganizationError, bootstrap_admin
 from core.hosts.models import DockerHost, HostKind
 
 DEFAULT_ORG_SLUG = "default"
-DEFAULT_HOST_SLUG = "local"
 
 
 def ensure_runtime_dirs() -> None:
@@ -37,3 +37,23 @@ def ensure_default_organization(docker_host: str) -> tuple[Organization, DockerH
         host.base_url = docker_host
         host.save(update_fields=["base_url"])
     return org, host
+
+
+def ensure_first_admin(org: Organization) -> User | None:
+    """AUTH_MODE=users: make ADMIN_EMAIL/ADMIN_PASSWORD the first admin of the default
+    organisation while it has no user yet. Raises OrganizationError for a refused password."""
+    if settings.AUTH_MODE != "users" or not (settings.ADMIN_EMAIL and settings.ADMIN_PASSWORD):
+        return None
+    if Membership.objects.filter(org=org).exists():
+        return None
+    return bootstrap_admin(org, settings.ADMIN_EMAIL, settings.ADMIN_PASSWORD)
+
+
+__all__ = [
+    "DEFAULT_HOST_SLUG",
+    "DEFAULT_ORG_SLUG",
+    "OrganizationError",
+    "ensure_default_organization",
+    "ensure_first_admin",
+    "ensure_runtime_dirs",
+]

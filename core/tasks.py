@@ -2,6 +2,11 @@
 
 from celery import shared_task
 
+from core.accounts.tasks import prune_refresh_tokens  # noqa: F401  (registers it with workers)
+from core.audit.tasks import prune_audit_log  # noqa: F401  (registers it with workers)
+from core.stacks.tasks import run_stack_operation  # noqa: F401  (registers it with workers)
+from core.webhooks import tasks as webhook_tasks  # noqa: F401  (registers them with workers)
+
 
 @shared_task(name="core.ping")
 def ping() -> str:

@@ -5,6 +5,8 @@ with the reason, unless COCKPIT_REQUIRE_SERVICES=1 (set in CI), where a skip fai
 """
 
 import os
+import shutil
+import uuid
 
 import docker
 import pytest
@@ -90,11 +92,100 @@ def redis_url():
     return _require(*_redis_server())
 
 
+@pytest.fixture(autouse=True)
+def _fresh_shared_cache(settings):
+    """Each test starts with an empty shared cache: rate-limit windows, lockouts, edition and
+    snapshot entries of one test must not leak into the next (ids repeat between tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    location = settings.CACHES["default"].get("LOCATION")
+    if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache") and location:
+        shutil.rmtree(os.path.join(location, "ratelimit"), ignore_errors=True)
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+# --- Tenants and real access tokens (core.accounts) -------------------------------------------
+
+
+MEMBER_PASSWORD = "correct horse battery"
+
+
+def _make_org(name: str):
+    from core.accounts.models import Organization
+    from core.hosts.models import DockerHost
+
+    org = Organization.objects.create(name=name, slug=f"{name.lower()}-{uuid.uuid4().hex[:8]}")
+    DockerHost.objects.create(
+        org=org,
+        name="local",
+        slug="local",
+        base_url=os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock",
+        is_default=True,
+    )
+    return org
+
+
+@pytest.fixture
+def org(db):
+    """A CE tenant with a default local host on the test engine."""
+    return _make_org("Acme")
+
+
+@pytest.fixture
+def other_org(db):
+    """A second tenant, for cross-tenant tests: its rows must never show up for `org`."""
+    return _make_org("Globex")
+
+
+@pytest.fixture
+def member(org):
+    """`member(role, org=None)` → a new User with that role in `org` (default: the `org`)."""
+    from core.accounts.models import Membership, User
+
+    def make(role: str = "admin", in_org=None, password: str = MEMBER_PASSWORD):
+        target = in_org or org
+        email = f"{role}-{uuid.uuid4().hex[:8]}@{target.slug}.test"
+        user = User.objects.create_user(email=email, password=password)
+        Membership.objects.create(user=user, org=target, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def token_for(org, member):
+    """`token_for(role, org=None)` → a real signed access token (Bearer value) for a new user
+    with that role in `org`."""
+    from core.accounts.models import Membership
+    from core.accounts.principal import user_principal
+    from core.accounts.tokens import issue_access_token
+
+    def make(role: str = "admin", in_org=None) -> str:
+        user = member(role, in_org or org)
+        membership = Membership.objects.get(user=user, org=in_org or org)
+        return issue_access_token(user_principal(user, membership))
+
+    return make
+
+
+@pytest.fixture
+def auth_client(token_for):
+    """`auth_client(role, org=None)` → an APIClient sending a real Bearer token."""
+    from rest_framework.test import APIClient
+
+    def make(role: str = "admin", in_org=None) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(role, in_org)}")
+        return client
+
+    return make
 
 
 __all__ = ["IMAGE"]

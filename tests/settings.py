@@ -16,3 +16,6 @@ from cockpit.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing in tests
 ROOT_URLCONF = "tests.urls"
+# The suite shares one client IP; rate-limit tests lower these with the `settings` fixture.
+RATE_LIMIT_MAX = 1_000_000
+RATE_LIMIT_STRICT_MAX = 1_000_000

@@ -1,4 +1,5 @@
-"""Tenants and identity: organisations, users (email login) and their memberships."""
+"""Tenants and identity: organisations, users (email login), their memberships, per-organisation
+API keys and the refresh tokens issued to all of them."""
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -90,3 +91,59 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.org} ({self.role})"
+
+
+class ApiKey(models.Model):
+    """A per-organisation API key. Only the SHA-256 of the secret is stored; the secret is shown
+    once, when the key is created. `prefix` is the visible, non-secret start of the key."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=128)
+    prefix = models.CharField(max_length=32, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class RefreshToken(models.Model):
+    """One link of a refresh-token chain. Each refresh consumes the row (`used_at`) and issues a
+    new one in the same `family`; presenting a consumed row again revokes the whole family."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    family = models.UUIDField(db_index=True)
+    kind = models.CharField(max_length=16)  # a core.accounts.principal.PrincipalKind
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="refresh_tokens"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.CASCADE, null=True, blank=True, related_name="refresh_tokens"
+    )
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    fingerprint = models.CharField(max_length=16, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} refresh token of family {self.family}"

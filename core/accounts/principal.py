@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from core.accounts.models import ROLE_RANK, Role
 
+API_KEY_SUBJECT_PREFIX = "apikey:"
+SHARED_KEY_SUBJECT = "admin"  # the original's implicit admin of AUTH_MODE=key
+
 
 class PrincipalKind:
     USER = "user"  # a person logged in with email/password (AUTH_MODE=users)
@@ -25,6 +28,7 @@ class Principal:
     user_id: int | None = None
     api_key_id: int | None = None
     token_id: str | None = None  # the access token's `jti`
+    session_id: str | None = None  # the refresh-token family the access token came from
 
     is_authenticated = True
     is_anonymous = False
@@ -37,3 +41,33 @@ class Principal:
     def audit_name(self) -> str:
         """How audit rows name this principal (email for people, else the subject)."""
         return self.email or self.subject
+
+
+def user_principal(user, membership) -> Principal:
+    return Principal(
+        kind=PrincipalKind.USER,
+        subject=str(user.pk),
+        org_id=membership.org_id,
+        role=membership.role,
+        email=user.email,
+        user_id=user.pk,
+    )
+
+
+def api_key_principal(api_key) -> Principal:
+    return Principal(
+        kind=PrincipalKind.API_KEY,
+        subject=f"{API_KEY_SUBJECT_PREFIX}{api_key.pk}",
+        org_id=api_key.org_id,
+        role=api_key.role,
+        api_key_id=api_key.pk,
+    )
+
+
+def shared_key_principal(org_id: int) -> Principal:
+    return Principal(
+        kind=PrincipalKind.SHARED_KEY,
+        subject=SHARED_KEY_SUBJECT,
+        org_id=org_id,
+        role=Role.ADMIN,
+    )

@@ -23,7 +23,10 @@ class TenantAPIView(APIView):
 
     @cached_property
     def org(self) -> Organization:
-        return Organization.objects.get(pk=self.request.user.org_id)
+        org = Organization.objects.filter(pk=self.request.user.org_id).first()
+        if org is None:  # deleted while the caller's access token was still valid
+            raise exceptions.AuthenticationFailed("Invalid token")
+        return org
 
     def get_host(self) -> DockerHost:
         """The host named by `?host=<slug>`, else the organisation's default host."""

@@ -7,8 +7,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import health
-from core.accounts.models import Edition, Organization
+from core.accounts.models import Edition, Organization, Role
+from core.accounts.permissions import RolePermission
+from core.editions.resolver import edition_for
 from core.extensions import registered
+from core.setup import DEFAULT_ORG_SLUG
+from core.stream import clients as stream_clients
 
 SERVICE = "lagoon-cockpit-api"  # kept for clients of the original
 
@@ -19,8 +23,9 @@ class PublicView(APIView):
 
 
 def _platform_edition() -> str:
-    org = Organization.objects.order_by("id").values_list("edition", flat=True).first()
-    return org or Edition.CE
+    """The default organisation's edition, licence included."""
+    org_id = Organization.objects.filter(slug=DEFAULT_ORG_SLUG).values_list("pk", flat=True).first()
+    return edition_for(org_id).edition if org_id else Edition.CE
 
 
 class ServiceInfoView(PublicView):
@@ -90,6 +95,9 @@ class SourceView(PublicView):
 
 
 class ApiHealthView(APIView):
+    permission_classes = [RolePermission]  # any role; no token answers 401
+    roles = {"get": Role.VIEWER}
+
     @extend_schema(
         summary="Authenticated service status",
         responses=inline_serializer(
@@ -113,7 +121,7 @@ class ApiHealthView(APIView):
                 "serverName": settings.SERVER_NAME,
                 "authMode": settings.AUTH_MODE,
                 "uptime": health.uptime_seconds(),
-                "sseClients": 0,
+                "sseClients": stream_clients.count(),
                 "timestamp": health.now_iso(),
             }
         )

@@ -10,6 +10,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import Resolver404, resolve
 
 from core.http import request_id
 from core.http.errors import error_response, message_for
@@ -99,10 +100,20 @@ class JsonErrorMiddleware(HybridMiddleware):
         return None
 
 
-def _too_large():
-    return error_response(
-        f"Request body too large (max {settings.MAX_BODY_BYTES} bytes)", status=413
-    )
+def _too_large(limit: int | None = None):
+    limit = settings.MAX_BODY_BYTES if limit is None else limit
+    return error_response(f"Request body too large (max {limit} bytes)", status=413)
+
+
+def route_body_limit(request) -> int:
+    """MAX_BODY_BYTES, or more where the route's view class declares `max_body_bytes` (compose
+    files). Resolved only for bodies over the global limit, so other requests pay nothing."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return settings.MAX_BODY_BYTES
+    view = getattr(match.func, "view_class", match.func)
+    return max(settings.MAX_BODY_BYTES, getattr(view, "max_body_bytes", 0))
 
 
 class BodySizeLimitMiddleware(HybridMiddleware):
@@ -114,5 +125,7 @@ class BodySizeLimitMiddleware(HybridMiddleware):
         except ValueError:
             return error_response("Invalid Content-Length header", 400)
         if length > settings.MAX_BODY_BYTES:
-            return _too_large()
+            limit = route_body_limit(request)
+            if length > limit:
+                return _too_large(limit)
         return None

@@ -93,7 +93,8 @@ def test_docs_assets_are_served_locally(client):
     assert "/static/drf_spectacular_sidecar/" in page
 
 
-def test_extensions_are_mounted_by_the_registry(client):
+def test_extensions_are_mounted_by_the_registry(auth_client):
+    client = auth_client("viewer")  # extension routes sit behind authentication (spec §11.5)
     for name in ("cockpit-pro", "cockpit-enterprise"):
         response = client.get(f"/api/ext/{name}/")
         assert response.status_code == 200

@@ -1,0 +1,70 @@
+"""`/api/hosts`: the organisation's Docker hosts (any role reads, admins write)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from core.accounts.models import Role
+from core.api.base import TenantAPIView
+from core.api.body import validated
+from core.api.ids import parse_id
+from core.audit.services import record
+from core.hosts import services
+from core.hosts.selectors import get_host, hosts_of
+from core.hosts.serializers import HostRequest, host_json
+
+
+class HostsView(TenantAPIView):
+    roles = {"get": Role.VIEWER, "post": Role.ADMIN}
+
+    @extend_schema(
+        summary="List the organisation's Docker hosts",
+        responses=OpenApiTypes.OBJECT,
+        operation_id="api_hosts_list",
+    )
+    def get(self, request):
+        hosts = hosts_of(request.user.org_id).order_by("name", "id")
+        return Response({"hosts": [host_json(host) for host in hosts]})
+
+    @extend_schema(summary="Add a Docker host", request=HostRequest, responses=OpenApiTypes.OBJECT)
+    def post(self, request):
+        body = validated(HostRequest, request)
+        host = services.create_host(
+            request.user.org_id,
+            name=body["name"],
+            kind=body.get("kind", "local"),
+            base_url=body.get("base_url", ""),
+            slug=body.get("slug"),
+            is_default=body.get("is_default", False),
+        )
+        record(request, "host.create", target=host.slug, detail=f"Kind: {host.kind}")
+        return Response(host_json(host), status=201)
+
+
+class HostDetailView(TenantAPIView):
+    roles = {"get": Role.VIEWER, "put": Role.ADMIN, "delete": Role.ADMIN}
+
+    @extend_schema(summary="One Docker host", responses=OpenApiTypes.OBJECT)
+    def get(self, request, host_id: str):
+        return Response(host_json(get_host(request.user.org_id, parse_id(host_id, "host"))))
+
+    @extend_schema(
+        summary="Change a Docker host (fields left out are kept)",
+        request=HostRequest,
+        responses=OpenApiTypes.OBJECT,
+    )
+    def put(self, request, host_id: str):
+        target = parse_id(host_id, "host")
+        changes = validated(HostRequest, request, partial=True)
+        host = services.update_host(request.user.org_id, target, changes)
+        record(request, "host.update", target=host.slug, detail=sorted(changes))
+        return Response(host_json(host))
+
+    @extend_schema(
+        summary="Remove a Docker host (not the default one)", responses=OpenApiTypes.OBJECT
+    )
+    def delete(self, request, host_id: str):
+        target = parse_id(host_id, "host")
+        services.delete_host(request.user.org_id, target)
+        record(request, "host.delete", target=str(target))
+        return Response({"ok": True})

@@ -1,0 +1,1 @@
+"""Compose stacks: the label-derived groups of the original plus real compose deployments."""
