@@ -59,6 +59,7 @@ SSE_ACCESS_RECHECK_SECONDS = env.float("SSE_ACCESS_RECHECK_SECONDS", default=60)
 SSE_TICKET_SECONDS = env.int("SSE_TICKET_SECONDS", default=30)
 SSE_REPLAY_SIZE = env.int("SSE_REPLAY_SIZE", default=200)
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=90)
+ALERT_EVENT_RETENTION_DAYS = env.int("ALERT_EVENT_RETENTION_DAYS", default=90)
 LICENSE_KEY = env.str("LICENSE_KEY", default="")
 # Verifies licences: PEM text or a file path (`manage.py license_keygen` makes a dev pair).
 LICENSE_PUBLIC_KEY = env.str("LICENSE_PUBLIC_KEY", default="")
@@ -94,6 +95,22 @@ OUTBOUND_USER_AGENT = "Cockpit/0.1"
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 WEBHOOK_RETRY_DELAYS = env.list("WEBHOOK_RETRY_DELAYS", cast=int, default=[10, 60, 300])
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+# Integrations (core.integrations): keys encrypting configs at rest, newest first (any decrypts;
+# a JWT_SECRET-derived key is always tried last), poll lease, points kept per poll and days.
+INTEGRATIONS_KEY = env.list("INTEGRATIONS_KEY", default=[])
+INTEGRATION_POLL_LEASE_SECONDS = env.int("INTEGRATION_POLL_LEASE_SECONDS", default=300)
+INTEGRATION_MAX_POINTS_PER_POLL = env.int("INTEGRATION_MAX_POINTS_PER_POLL", default=1000)
+INTEGRATION_DATA_RETENTION_DAYS = env.int("INTEGRATION_DATA_RETENTION_DAYS", default=7)
+INTEGRATIONS_MAX_RESPONSE_BYTES = env.int(
+    "INTEGRATIONS_MAX_RESPONSE_BYTES", default=4 * 1024 * 1024
+)
+# Schedules (core.schedules): a beat message older than this after its run time is skipped.
+SCHEDULE_MISFIRE_GRACE_SECONDS = env.int("SCHEDULE_MISFIRE_GRACE_SECONDS", default=300)
+# Push (core.push): the Expo push endpoint (tests point it at a local server), its optional
+# access token, and the per-request timeout.
+EXPO_PUSH_URL = env.str("EXPO_PUSH_URL", default="https://exp.host/--/api/v2/push/send")
+EXPO_ACCESS_TOKEN = env.str("EXPO_ACCESS_TOKEN", default="")
+EXPO_PUSH_TIMEOUT = env.float("EXPO_PUSH_TIMEOUT", default=10.0)
 
 # --- Django ---------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -209,7 +226,8 @@ CORS_ALLOWED_ORIGINS = CORS_ORIGINS
 CORS_ALLOW_CREDENTIALS = bool(CORS_ORIGINS)
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "Retry-After"]
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Request-ID"]
-CORS_ALLOW_METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
+# The original's list plus PATCH, which partial updates (rules, webhooks, schedules) use.
+CORS_ALLOW_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 CORS_PREFLIGHT_MAX_AGE = 86400
 
 # --- Redis or the embedded equivalents ------------------------------------------------------
@@ -252,8 +270,16 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Fixed ticks; the DatabaseScheduler syncs these into its tables at start-up.
 CELERY_BEAT_SCHEDULE = {
     "audit-prune": {"task": "core.audit.prune", "schedule": 24 * 3600.0},
+    "alert-events-prune": {"task": "core.alerts.prune_events", "schedule": 24 * 3600.0},
     "refresh-tokens-prune": {"task": "core.accounts.prune_refresh_tokens", "schedule": 3600.0},
     "webhook-deliveries-prune": {"task": "core.webhooks.prune", "schedule": 24 * 3600.0},
+    "integrations-tick": {"task": "core.integrations.tick", "schedule": 10.0},
+    "integrations-prune": {"task": "core.integrations.prune", "schedule": 3600.0},
+    # Every host every 15 s, watched or not; a sample task left queued past the next tick is
+    # dropped (core.sampling.tasks).
+    "sampling-tick": {"task": "core.sampling.tick", "schedule": 15.0, "options": {"expires": 14}},
+    "metrics-rollup": {"task": "core.metrics_history.rollup", "schedule": 300.0},
+    "metrics-prune": {"task": "core.metrics_history.prune", "schedule": 3600.0},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

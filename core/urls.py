@@ -30,5 +30,11 @@ urlpatterns = [
     path("", include("core.containers.urls")),
     path("", include("core.stream.urls")),
     path("", include("core.webhooks.urls")),
+    path("", include("core.integrations.urls")),
+    path("", include("core.metrics_history.urls")),
+    path("", include("core.schedules.urls")),
+    path("", include("core.push.urls")),
+    path("", include("core.alerts.urls")),
+    path("", include("core.maintenance.urls")),
     path("metrics", metrics_view, name="metrics"),
 ]

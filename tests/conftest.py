@@ -188,4 +188,14 @@ def auth_client(token_for):
     return make
 
 
+@pytest.fixture
+def stream_tap():
+    """Collects what publish() sends through the embedded transport (see tests/stream_tap.py)."""
+    from tests.stream_tap import StreamTap
+
+    tap = StreamTap()
+    yield tap
+    tap.close()
+
+
 __all__ = ["IMAGE"]

@@ -26,13 +26,14 @@ def engine_info(host: DockerHost) -> dict:
         return client.info()
 
 
-def raw_stats(host: DockerHost, container_id: str) -> dict | None:
+def raw_stats(host: DockerHost, container_id: str, *, one_shot: bool = True) -> dict | None:
     """One raw stats reading, or None when the engine cannot give one (the container stopped
-    between the list and this call, or the engine went away)."""
+    between the list and this call, or the engine went away). `one_shot=False` is the engine's
+    blocking call (about a second), kept for the benchmark's comparison."""
     try:
         with engine(host) as client:
             api = client.api
-            if version_gte(api._version, ONE_SHOT_API):
+            if one_shot and version_gte(api._version, ONE_SHOT_API):
                 return api.stats(container_id, stream=False, one_shot=True)
             return api.stats(container_id, stream=False)
     except (*STATS_FAILURES, DockerAPIError):

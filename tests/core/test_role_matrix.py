@@ -117,7 +117,36 @@ MATRIX: dict[str, dict[str, str | dict[str, str]]] = {
     "api/webhooks/<str:webhook_id>/test": {"post": ADMIN},
     "api/webhooks/<str:webhook_id>/secret": {"post": ADMIN},
     "api/webhooks/<str:webhook_id>/deliveries": {"get": ADMIN},
+    # --- integrations -------------------------------------------------------------------------
+    "api/integrations": {"get": VIEWER, "post": ADMIN},
+    "api/integrations/adapters": {"get": VIEWER},
+    "api/integrations/<str:integration_id>": {
+        "get": VIEWER,
+        "put": ADMIN,
+        "patch": ADMIN,
+        "delete": ADMIN,
+    },
+    "api/integrations/<str:integration_id>/test": {"post": ADMIN},
+    "api/integrations/<str:integration_id>/poll": {"post": ADMIN},
+    "api/integrations/<str:integration_id>/data": {"get": VIEWER},
     # --- metrics history ---------------------------------------------------------------------
+    "api/metrics/history": {"get": VIEWER},
+    # --- alerts, maintenance -------------------------------------------------------------------
+    "api/alerts/rules": {"get": VIEWER, "post": ADMIN},
+    "api/alerts/rules/<str:rule_id>": {"get": VIEWER, "patch": ADMIN, "delete": ADMIN},
+    "api/alerts/rules/<str:rule_id>/toggle": {"put": ADMIN},
+    "api/alerts/events": {"get": VIEWER},
+    "api/alerts/events/<str:event_id>": {"get": VIEWER},
+    "api/alerts/events/<str:event_id>/ack": {"post": OPERATOR},
+    "api/maintenance": {"get": VIEWER, "post": ADMIN},
+    # --- schedules, push -----------------------------------------------------------------------
+    "api/schedules": {"get": VIEWER, "post": ADMIN},
+    "api/schedules/history": {"get": VIEWER},
+    "api/schedules/<str:schedule_id>": {"get": VIEWER, "patch": ADMIN, "delete": ADMIN},
+    "api/schedules/<str:schedule_id>/toggle": {"put": ADMIN},
+    "api/schedules/<str:schedule_id>/run": {"post": ADMIN},
+    "api/push/register": {"post": VIEWER, "delete": VIEWER},
+    "api/push/tokens": {"get": VIEWER},
 }
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")

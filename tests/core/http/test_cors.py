@@ -33,7 +33,7 @@ def test_preflight_answers_204_with_the_allowed_headers_and_methods(client):
     assert response.content == b""
     assert response["Access-Control-Allow-Origin"] == "*"
     assert response["Access-Control-Allow-Headers"] == "Authorization, Content-Type, X-Request-ID"
-    assert response["Access-Control-Allow-Methods"] == "GET, POST, PUT, DELETE, OPTIONS"
+    assert response["Access-Control-Allow-Methods"] == "GET, POST, PUT, PATCH, DELETE, OPTIONS"
     assert response["Access-Control-Max-Age"] == "86400"
 
 

@@ -1,0 +1,1 @@
+"""Data-source adapters (spec §3.10), one module each; the registry lists them."""
