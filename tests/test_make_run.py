@@ -102,6 +102,20 @@ def run_task_round_trip(env: dict) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
+def assert_printed_login_works(output: str, env: dict) -> None:
+    """The exact curl line the banner prints, run in a shell, gets a token."""
+    line = next(line for line in output.splitlines() if "Token:" in line)
+    command = line.split("Token:", 1)[1].strip()
+    result = subprocess.run(
+        ["bash", "-c", command], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["role"] == "admin"
+    assert body["accessToken"]
+    assert body["refreshToken"]
+
+
 def assert_everything_stopped(data_dir: Path, port: int) -> None:
     deadline = time.monotonic() + 15
     while processes_with(data_dir) and time.monotonic() < deadline:
@@ -118,6 +132,7 @@ def serve_once(env: dict, data_dir: Path, port: int) -> MakeRun:
         body = run.wait_healthy(base_url)
         assert body["checks"] == {"api": "ok", "db": "ok", "docker": "ok", "broker": "ok"}
         assert run_task_round_trip(env) == "pong"
+        assert_printed_login_works(run.output, env)
     finally:
         if run.process.poll() is None:
             run.interrupt()
