@@ -1,15 +1,30 @@
-"""The Celery application: control-plane workers, beat and (later) host agents share it."""
+"""The Celery application: control-plane workers, beat and host agents share it.
+
+Queues: control-plane work runs on Celery's default queue (`celery`); every Docker call and
+sample of an `agent` host runs on that host's queue `host.<id>`, consumed only by its agent
+(core.agents). An agent process (COCKPIT_AGENT=1, started by `manage.py agent`) takes its
+broker, result backend and unacked-message settings from its enrollment credentials.
+"""
 
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, celeryd_init, worker_init
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cockpit.settings")
 
 app = Celery("cockpit")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@celeryd_init.connect
+def _configure_agent(**kwargs):
+    if settings.AGENT_MODE:
+        from core.agents.worker import configure
+
+        configure(app)
 
 
 @app.on_after_finalize.connect
@@ -22,6 +37,8 @@ def _add_extension_schedules(sender, **kwargs):
 @worker_init.connect
 @beat_init.connect
 def _refuse_to_start_misconfigured(**kwargs):
+    if settings.AGENT_MODE:
+        return  # an agent holds no control-plane secret: its credential is its enrollment
     from cockpit.startup import require_runtime_secrets
 
     require_runtime_secrets()

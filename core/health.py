@@ -29,10 +29,8 @@ def database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
-    except Exception:  # any driver error means "not ok"; the reason is not the caller's business
-        return False
-    finally:
-        connection.close_if_unusable_or_obsolete()
+    except Exception:  # any driver error means "not ok"; Django drops a broken connection
+        return False  # when the request finishes
 
 
 def docker_ok() -> bool:

@@ -1,6 +1,7 @@
 """Django looks for models here; each domain keeps its own in its package."""
 
 from core.accounts.models import ApiKey, Membership, Organization, RefreshToken, User
+from core.agents.models import AgentCredential, EnrollmentToken
 from core.alerts.models import AlertEvent, AlertRule, AlertState, EvaluatedHost
 from core.audit.models import AuditLog
 from core.hosts.models import DockerHost
@@ -15,6 +16,7 @@ from core.stacks.models import Stack, StackOperation, StackOperationLine, StackV
 from core.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
+    "AgentCredential",
     "AlertEvent",
     "AlertRule",
     "AlertState",
@@ -23,6 +25,7 @@ __all__ = [
     "ContainerWatch",
     "DailyRollup",
     "DockerHost",
+    "EnrollmentToken",
     "EvaluatedHost",
     "HourlyRollup",
     "Integration",

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from core.accounts.tasks import prune_refresh_tokens  # noqa: F401  (registers it with workers)
+from core.agents import tasks as agent_tasks  # noqa: F401  (registers them with workers)
 from core.alerts.tasks import prune_alert_events  # noqa: F401  (registers it with workers)
 from core.audit.tasks import prune_audit_log  # noqa: F401  (registers it with workers)
 from core.integrations import tasks as integration_tasks  # noqa: F401  (registers them)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/audit", AuditLogView.as_view(), name="audit-log"),
     path("", include("core.accounts.urls")),
     path("", include("core.hosts.urls")),
+    path("", include("core.agents.urls")),
     path("", include("core.stacks.urls")),
     path("api/ext/", include(extension_patterns())),
     path("", include("core.resources.urls")),
@@ -36,5 +37,6 @@ urlpatterns = [
     path("", include("core.push.urls")),
     path("", include("core.alerts.urls")),
     path("", include("core.maintenance.urls")),
+    path("", include("core.probes.urls")),
     path("metrics", metrics_view, name="metrics"),
 ]

@@ -56,3 +56,11 @@ def test_readme_documents_every_setting_read_from_the_environment():
     assert not undocumented, f"README.md does not document {undocumented}"
     assert "make run" in readme
     assert "make test" in readme
+
+
+def test_protective_middleware_stays_installed(settings):
+    from core.checks import protective_middleware_check
+
+    assert protective_middleware_check(None) == []
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("CsrfViewMiddleware")]
+    assert [w.id for w in protective_middleware_check(None)] == ["cockpit.W001"]

@@ -102,7 +102,9 @@ def stop_process(process: subprocess.Popen, name: str, grace: float = 20) -> Non
 
 
 @contextmanager
-def private_dockerd():
+def private_dockerd(address_pool: str = PRIVATE_ADDRESS_POOL):
+    """A private engine; engines running side by side each need their own `address_pool`
+    (e.g. "base=10.214.0.0/16,size=24")."""
     workdir = Path(tempfile.mkdtemp(prefix="ck-dockerd-"))
     sock = workdir / "docker.sock"
     base_url = f"unix://{sock}"
@@ -116,9 +118,9 @@ def private_dockerd():
         "--bridge", "none",
         "--iptables=false",
         "--ip6tables=false",
-        "--default-address-pool", PRIVATE_ADDRESS_POOL,
+        "--default-address-pool", address_pool,
     ]  # fmt: skip
-    say(f"no Docker engine answers; starting a private dockerd in {workdir}")
+    say(f"starting a private dockerd in {workdir}")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for(lambda: process.poll() is None and engine_answers(base_url), 60, "dockerd")
@@ -143,6 +145,7 @@ def docker_engine():
         yield candidate
         return
     if is_root() and shutil.which("dockerd"):
+        say(f"no Docker engine answers at {candidate}")
         with private_dockerd() as base_url:
             yield base_url
         return

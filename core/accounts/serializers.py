@@ -5,7 +5,7 @@ from django.core.validators import EmailValidator
 from rest_framework import serializers
 
 from core.accounts.models import ApiKey, Membership, Role
-from core.api.body import StrictCharField, StrictSerializer
+from core.api.body import NameField, StrictCharField, StrictSerializer
 
 EMAIL_FORMAT = EmailValidator(message='must match format "email"')
 
@@ -46,7 +46,7 @@ class RoleChangeRequest(StrictSerializer):
 
 
 class ApiKeyCreateRequest(StrictSerializer):
-    name = StrictCharField(min_length=1, max_length=128)
+    name = NameField(min_length=1, max_length=128)
     role = StrictCharField(max_length=32, required=False, default=Role.VIEWER)
 
 

@@ -14,6 +14,7 @@ from core.alerts.definitions import (
     SEVERITIES,
 )
 from core.alerts.errors import RuleInvalid
+from core.api.text import name_problem
 from core.hosts.models import DockerHost
 
 # canonical name → (accepted keys, camelCase first)
@@ -60,6 +61,8 @@ def parse_name(value) -> str:
     value = value.strip()
     if len(value) > NAME_MAX_LENGTH:
         raise RuleInvalid(f"name must be at most {NAME_MAX_LENGTH} characters")
+    if problem := name_problem(value):
+        raise RuleInvalid(problem)
     return value
 
 

@@ -49,7 +49,7 @@ class RuleListView(TenantAPIView):
         rules = selectors.rules_of(request.user.org_id)
         return Response({"rules": [presenters.rule_json(rule) for rule in rules]})
 
-    @extend_schema(summary="Create an alert rule", request=JSON, responses=JSON)
+    @extend_schema(summary="Create an alert rule", request=JSON, responses={201: JSON})
     def post(self, request):
         rule = services.create_rule(request.user.org_id, _body(request))
         record(request, "alert.rule.create", target=rule.name, detail={"id": rule.pk})

@@ -7,6 +7,8 @@ Errors keep the original's contract: a body that is not a JSON object answers
 
 from rest_framework import exceptions, serializers
 
+from core.api.text import name_problem
+
 NOT_AN_OBJECT = "Request body must be a JSON object"
 
 
@@ -40,6 +42,17 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class NameField(StrictCharField):
+    """A name people read: a JSON string without control or bidi-override characters."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        problem = name_problem(value, "name")
+        if problem:
+            raise serializers.ValidationError(problem.removeprefix("name "))
+        return value
 
 
 class StrictBooleanField(serializers.BooleanField):

@@ -4,11 +4,16 @@
 from django.urls import path
 
 from core.containers import views
+from core.containers.fast_read import fast_get
 
 ACTIONS = ("start", "stop", "restart", "pause", "unpause")
 
 urlpatterns = [
-    path("api/containers", views.ContainerListView.as_view(), name="containers"),
+    path(
+        "api/containers",
+        fast_get(views.ContainerListView, views.list_from_memory),
+        name="containers",
+    ),
     path(
         "api/containers/bulk",
         views.ContainerBulkView.as_view(),

@@ -1,5 +1,6 @@
 """Container routes (spec §3.3): thin views over core.docker, on the request's host."""
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -7,7 +8,9 @@ from rest_framework.response import Response
 from core.accounts.models import Role
 from core.api.base import TenantAPIView
 from core.audit.services import record
-from core.containers import bulk, exec_policy, log_search, params
+from core.containers import bulk, exec_policy, host_cache, log_search, params
+from core.containers import snapshot as container_snapshot
+from core.containers.rendering import snapshot_response
 from core.containers.streaming import follow_response
 from core.docker import containers, logs, rebuild
 from core.docker.exec import run_command
@@ -26,6 +29,13 @@ class ContainerAPIView(TenantAPIView):
             params.container_id(kwargs["container_id"])
 
 
+async def list_from_memory(request, principal) -> HttpResponse | None:
+    """The fast path of `GET /api/containers` (core.containers.fast_read)."""
+    host = host_cache.cached(principal.org_id, request.GET.get("host"))
+    snapshot = await container_snapshot.apeek(host) if host is not None else None
+    return snapshot_response(request, snapshot) if snapshot is not None else None
+
+
 class ContainerListView(TenantAPIView):
     roles = {"get": Role.VIEWER}
 
@@ -35,7 +45,8 @@ class ContainerListView(TenantAPIView):
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
-        return Response({"containers": containers.list_containers(self.get_host())})
+        host = host_cache.host_for(request.user.org_id, request.query_params.get("host"))
+        return snapshot_response(request, container_snapshot.current(host))
 
 
 class ContainerView(ContainerAPIView):
@@ -56,6 +67,7 @@ class ContainerView(ContainerAPIView):
         force = params.flag(request.query_params, "force", False)
         refuse_self(host, container_id)
         containers.remove(host, container_id, force=force)
+        container_snapshot.mark_stale(host)
         record(request, "container.remove", container_id, "forced" if force else "")
         return Response(OK)
 
@@ -72,7 +84,9 @@ class ContainerBulkView(ContainerView):
     )
     def post(self, request, container_id):
         ids, action = bulk.parse(params.body(request))
-        result = bulk.run(self.get_host(), ids, action)
+        host = self.get_host()
+        result = bulk.run(host, ids, action)
+        container_snapshot.mark_stale(host)
         record(request, f"container.bulk.{action}", ",".join(ids), f"{len(ids)} containers")
         return Response(result)
 
@@ -122,7 +136,7 @@ class ContainerActionView(ContainerAPIView):
     @extend_schema(
         request=OpenApiTypes.OBJECT,
         summary="Start, stop, restart, pause or unpause a container",
-        responses=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 304: None},  # 304: already in that state
     )
     def post(self, request, container_id):
         host = self.get_host()
@@ -132,6 +146,7 @@ class ContainerActionView(ContainerAPIView):
             getattr(containers, self.action_name)(host, container_id, seconds)
         else:
             getattr(containers, self.action_name)(host, container_id)
+        container_snapshot.mark_stale(host)
         record(request, f"container.{self.action_name}", container_id)
         return Response(OK)
 
@@ -172,6 +187,8 @@ class ContainerRebuildView(ContainerAPIView):
         pull = data.get("pull", params.flag(request.query_params, "pull", True))
         if not isinstance(pull, bool):
             raise params.BadRequest("pull must be true or false")
-        result = rebuild.rebuild(self.get_host(), container_id, use_local=not pull)
+        host = self.get_host()
+        result = rebuild.rebuild(host, container_id, use_local=not pull)
+        container_snapshot.mark_stale(host)
         record(request, "container.rebuild", container_id, f"Image: {result['image']}")
         return Response(result)

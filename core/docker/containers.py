@@ -7,7 +7,7 @@ import requests
 import urllib3
 
 from core.docker.errors import DockerConflict, DockerNotModified, EngineFailed
-from core.docker.host_calls import engine
+from core.docker.host_calls import engine, on_host
 from core.hosts.models import DockerHost
 
 COMPOSE_PROJECT = "com.docker.compose.project"
@@ -68,12 +68,14 @@ def _summary(raw: dict) -> dict:
     }
 
 
+@on_host("containers.list")
 def list_containers(host: DockerHost) -> list[dict]:
     """Every container on the host, in every state, with sizes (ContainerSummary)."""
     with engine(host) as client:
         return [_summary(raw) for raw in client.api.containers(all=True, size=True)]
 
 
+@on_host("containers.inspect")
 def inspect(host: DockerHost, container_id: str) -> dict:
     with engine(host) as client:
         return client.api.inspect_container(container_id)
@@ -115,6 +117,7 @@ def _stats(client: docker.DockerClient, container_id: str) -> dict | None:
         return None
 
 
+@on_host("containers.detail")
 def container_detail(host: DockerHost, container_id: str) -> dict:
     """`{container: <inspect>, stats: <A.3 or null>, exitCode, oomKilled}`. A container that
     never ran has no exit code yet: null, not the engine's placeholder 0."""
@@ -131,6 +134,7 @@ def container_detail(host: DockerHost, container_id: str) -> dict:
     }
 
 
+@on_host("containers.top")
 def top(host: DockerHost, container_id: str) -> dict:
     with engine(host) as client:
         return client.api.top(container_id)
@@ -157,26 +161,32 @@ def _post(host: DockerHost, container_id: str, verb: str, *, params=None, timeou
         raise
 
 
+@on_host("containers.start")
 def start(host: DockerHost, container_id: str) -> None:
     _post(host, container_id, "start")
 
 
+@on_host("containers.stop")
 def stop(host: DockerHost, container_id: str, seconds: int = DEFAULT_STOP_SECONDS) -> None:
     _post(host, container_id, "stop", params={"t": seconds}, timeout=seconds + STOP_GRACE)
 
 
+@on_host("containers.restart")
 def restart(host: DockerHost, container_id: str, seconds: int = DEFAULT_STOP_SECONDS) -> None:
     _post(host, container_id, "restart", params={"t": seconds}, timeout=seconds + STOP_GRACE)
 
 
+@on_host("containers.pause")
 def pause(host: DockerHost, container_id: str) -> None:
     _post(host, container_id, "pause")
 
 
+@on_host("containers.unpause")
 def unpause(host: DockerHost, container_id: str) -> None:
     _post(host, container_id, "unpause")
 
 
+@on_host("containers.remove")
 def remove(host: DockerHost, container_id: str, *, force: bool = False) -> None:
     """Remove a container; the engine refuses a running one with 409 unless `force`."""
     with engine(host) as client:

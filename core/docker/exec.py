@@ -1,12 +1,13 @@
 """Run one command inside a container, without a shell, and collect what it printed."""
 
-from core.docker.host_calls import engine
+from core.docker.host_calls import engine, on_host
 from core.hosts.models import DockerHost
 
 EXEC_TIMEOUT = 30.0  # seconds of silence before the engine call gives up
 MAX_OUTPUT_BYTES = 1024 * 1024
 
 
+@on_host("containers.exec")
 def run_command(host: DockerHost, container_id: str, argv: list[str]) -> dict:
     """`{output, exitCode}`: stdout and stderr in the order written, right-trimmed."""
     with engine(host, timeout=EXEC_TIMEOUT) as client:

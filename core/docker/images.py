@@ -9,7 +9,7 @@ import requests
 import urllib3
 
 from core.docker.errors import DockerAPIError, DockerNotFound, EngineFailed, translate
-from core.docker.host_calls import SLOW_CALL_TIMEOUT, engine, engine_message
+from core.docker.host_calls import SLOW_CALL_TIMEOUT, engine, engine_message, on_host
 from core.docker.image_reference import ImageReference
 from core.hosts.models import DockerHost
 
@@ -58,6 +58,7 @@ def _summary(image: dict, containers_per_image: Counter) -> dict:
     }
 
 
+@on_host("images.list")
 def list_images(host: DockerHost) -> list[dict]:
     """Top-level images. `containers` is counted from the container list (the engine's own
     figure is -1 unless it computes disk usage)."""
@@ -68,6 +69,7 @@ def list_images(host: DockerHost) -> list[dict]:
     return [_summary(image, per_image) for image in images]
 
 
+@on_host("images.remove")
 def remove_image(host: DockerHost, image_id: str, *, force: bool = False) -> list[dict]:
     """Docker's list of `{Untagged}` / `{Deleted}` entries. In use → 409 unless forced (and a
     running container's image is refused even then)."""
@@ -75,6 +77,7 @@ def remove_image(host: DockerHost, image_id: str, *, force: bool = False) -> lis
         return client.api.remove_image(image_id, force=force)
 
 
+@on_host("images.prune")
 def prune_images(host: DockerHost, *, all_unused: bool = False) -> dict:
     """Dangling images only, unless `all_unused` (every image no container uses)."""
     filters = {"dangling": "false"} if all_unused else {"dangling": "true"}

@@ -7,7 +7,7 @@ from ipaddress import ip_network
 import docker
 
 from core.docker.errors import DockerAPIError, DockerConflict
-from core.docker.host_calls import engine, engine_message
+from core.docker.host_calls import engine, engine_message, on_host
 from core.docker.timestamps import iso_utc
 from core.hosts.models import DockerHost
 
@@ -72,6 +72,7 @@ def _summary(network: dict, members: list[dict]) -> dict:
     }
 
 
+@on_host("networks.list")
 def list_networks(host: DockerHost) -> list[dict]:
     """Every network with its running members (one network list, one container list)."""
     with engine(host) as client:
@@ -118,6 +119,7 @@ def create_network(host: DockerHost, spec: NetworkSpec) -> dict:
     return _summary(network, [])
 
 
+@on_host("networks.remove")
 def remove_network(host: DockerHost, network_id: str) -> None:
     """Remove a network by id or name. The engine's own networks are refused (403); a network
     with connected containers is in use (409)."""

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import docker
 
 from core.docker.containers import COMPOSE_PROJECT, health_of
-from core.docker.host_calls import SLOW_CALL_TIMEOUT, engine, engine_message
+from core.docker.host_calls import SLOW_CALL_TIMEOUT, engine, engine_message, on_host
 from core.hosts.models import DockerHost
 
 log = logging.getLogger(__name__)
 
 
+@on_host("system.info")
 def docker_info(host: DockerHost) -> dict:
     """The engine's raw `/info` and `/system/df`."""
     with engine(host, timeout=SLOW_CALL_TIMEOUT) as client:
@@ -39,6 +40,7 @@ def summarize_disk_usage(df: dict) -> dict:
     return summary
 
 
+@on_host("system.disk")
 def disk_usage(host: DockerHost) -> dict:
     with engine(host, timeout=SLOW_CALL_TIMEOUT) as client:
         df = client.df()
@@ -63,6 +65,7 @@ def _part(deleted: list | None, reclaimed: int | None, error: str | None) -> dic
     return part
 
 
+@on_host("system.prune")
 def prune_system(host: DockerHost, *, include_volumes: bool = False) -> dict:
     """Prune stopped containers, dangling images and unused networks, and unused volumes only
     when asked."""

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import docker
 
 from core.docker.errors import DockerBadRequest, DockerConflict
-from core.docker.host_calls import engine, engine_message
+from core.docker.host_calls import engine, engine_message, on_host
 from core.docker.timestamps import iso_utc
 from core.hosts.models import DockerHost
 
@@ -31,6 +31,7 @@ def _summary(volume: dict) -> dict:
     }
 
 
+@on_host("volumes.list")
 def list_volumes(host: DockerHost) -> list[dict]:
     with engine(host) as client:
         volumes = client.api.volumes().get("Volumes") or []
@@ -68,6 +69,7 @@ def create_volume(host: DockerHost, spec: VolumeSpec) -> dict:
     return _summary(volume)
 
 
+@on_host("volumes.remove")
 def remove_volume(host: DockerHost, name: str, *, force: bool = False) -> None:
     """Remove a volume. In use → 409, forced or not. `force` (like `docker volume rm -f`)
     makes a missing volume a success."""

@@ -31,6 +31,11 @@ class DockerHost(models.Model):
     is_default = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=HostStatus.choices, default=HostStatus.UNKNOWN)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    tls_material = models.TextField(
+        blank=True,
+        default="",
+        help_text="tcp hosts: client certificate, key and CA, encrypted (core.hosts.tls).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

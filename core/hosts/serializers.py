@@ -19,10 +19,20 @@ class HostRequest(StrictSerializer):
     kind = serializers.ChoiceField(choices=HostKind.values, required=False)
     baseUrl = StrictCharField(max_length=512, allow_blank=True, required=False)
     isDefault = StrictBooleanField(required=False)
+    # tcp hosts: PEM text, write-only (stored encrypted, never returned).
+    tlsCa = StrictCharField(max_length=65536, required=False)
+    tlsCert = StrictCharField(max_length=65536, required=False)
+    tlsKey = StrictCharField(max_length=65536, required=False)
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
-        renamed = {"baseUrl": "base_url", "isDefault": "is_default"}
+        renamed = {
+            "baseUrl": "base_url",
+            "isDefault": "is_default",
+            "tlsCa": "tls_ca",
+            "tlsCert": "tls_cert",
+            "tlsKey": "tls_key",
+        }
         return {renamed.get(name, name): value for name, value in values.items()}
 
 
@@ -37,4 +47,15 @@ def host_json(host: DockerHost) -> dict:
         "status": host.status,
         "lastSeenAt": host.last_seen_at,
         "createdAt": host.created_at,
+        "tlsConfigured": bool(host.tls_material),
+    }
+
+
+def enrollment_json(token: str, row) -> dict:
+    """The one-time enrollment token of an agent host, and how an agent uses it."""
+    return {
+        "token": token,
+        "expiresAt": row.expires_at,
+        "enrollPath": "/api/agents/enroll",
+        "hint": "Start the agent with COCKPIT_URL and ENROLLMENT_TOKEN (compose/agent-compose.yml)",
     }

@@ -10,6 +10,9 @@ from core.editions.gates import enforce_limit
 from core.hosts.errors import DefaultHostRequired, DefaultHostUndeletable, SlugTaken
 from core.hosts.models import DockerHost, HostKind
 from core.hosts.selectors import get_host, hosts_of
+from core.hosts.tls import check_material, seal
+
+TLS_FIELDS = ("tls_ca", "tls_cert", "tls_key")
 
 BASE_URL_SCHEMES = {
     HostKind.LOCAL: ("unix://",),
@@ -38,13 +41,33 @@ def _slug_for(name: str, slug: str | None) -> str:
     return slug
 
 
+def apply_tls(host: DockerHost, changes: dict, *, required: bool) -> None:
+    """A tcp host speaks TLS with its client certificate, key and CA: all three, checked,
+    then sealed. `required` when the host becomes a tcp host; a tcp row saved before TLS
+    material existed keeps working until its material is given. Other kinds keep none."""
+    given = {field: changes[field] for field in TLS_FIELDS if field in changes}
+    if host.kind != HostKind.TCP:
+        if given:
+            raise exceptions.ValidationError({"tlsCert": "only a tcp host takes TLS material"})
+        host.tls_material = ""
+        return
+    if given or required:
+        material = check_material(
+            given.get("tls_ca", ""), given.get("tls_cert", ""), given.get("tls_key", "")
+        )
+        host.tls_material = seal(material)
+
+
 @transaction.atomic
-def create_host(org_id: int, *, name, kind, base_url="", slug=None, is_default=False):
+def create_host(
+    org_id: int, *, name, kind, base_url="", slug=None, is_default=False, tls: dict | None = None
+):
     enforce_limit(org_id, "servers", hosts_of(org_id).count())
     check_base_url(kind, base_url)
     host = DockerHost(
         org_id=org_id, name=name, slug=_slug_for(name, slug), kind=kind, base_url=base_url
     )
+    apply_tls(host, tls or {}, required=True)
     is_default = is_default or not hosts_of(org_id).filter(is_default=True).exists()
     _save_new(host)
     if is_default:
@@ -68,10 +91,12 @@ def update_host(org_id: int, host_id: int, changes: dict) -> DockerHost:
     host = get_host(org_id, host_id, for_update=True)
     if changes.get("is_default") is False and host.is_default:
         raise DefaultHostRequired()
+    became_tcp = changes.get("kind", host.kind) == HostKind.TCP and host.kind != HostKind.TCP
     for field in ("name", "slug", "kind", "base_url"):
         if field in changes:
             setattr(host, field, changes[field])
     check_base_url(host.kind, host.base_url)
+    apply_tls(host, changes, required=became_tcp)
     _save_new(host)
     if changes.get("is_default") and not host.is_default:
         make_default(host)

@@ -51,6 +51,9 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # Django answers it as a 500 through handler500 (logged with the request id)
+    if response.status_code == 304:
+        response.data = None  # a 304 has no body (RFC 9110 §15.4.5); one would desync clients
+        return response
     if isinstance(exc, exceptions.ValidationError):
         field, message = _first_validation_error(exc.detail)
         response.data = {"error": "Validation failed", "field": field, "message": message}

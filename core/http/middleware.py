@@ -9,6 +9,7 @@ import logging
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import Resolver404, resolve
 
@@ -16,6 +17,8 @@ from core.http import request_id
 from core.http.errors import error_response, message_for
 
 log = logging.getLogger(__name__)
+
+DATABASE_BUSY = "Database unavailable or busy; try again shortly"
 
 # Paths whose error pages are for humans in a browser (Django admin, the API docs).
 HTML_PREFIXES = ("/admin/", "/api/docs")
@@ -97,6 +100,13 @@ class JsonErrorMiddleware(HybridMiddleware):
     def process_exception(self, request, exception):
         if isinstance(exception, RequestDataTooBig):
             return _too_large()
+        if isinstance(exception, DatabaseOperationalError):
+            # Locked (SQLite's busy timeout ran out), connection lost, statement timeout: the
+            # database could not answer in time, which is not a bug in the request.
+            log.warning("database unavailable: %s: %s", exception.__class__.__name__, exception)
+            response = error_response(DATABASE_BUSY, 503)
+            response["Retry-After"] = "5"
+            return response
         return None
 
 
@@ -128,4 +138,18 @@ class BodySizeLimitMiddleware(HybridMiddleware):
             limit = route_body_limit(request)
             if length > limit:
                 return _too_large(limit)
+        return None
+
+
+class NulCharacterGuardMiddleware(HybridMiddleware):
+    """Refuse a NUL character in the path or query string (`%00`): PostgreSQL cannot compare
+    or store one, so any lookup it reached would fail with a 500. Bodies are checked by the
+    JSON parser (core.http.parsers)."""
+
+    def before(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return error_response("NUL characters are not allowed in the URL", 400)
         return None

@@ -3,6 +3,9 @@
 from rest_framework import exceptions, status
 
 MAX_LIMIT = 500
+# Offsets past this are past the end of any list; larger numbers overflow the database's
+# integer (a 500 before this bound).
+MAX_OFFSET = 2**31 - 1
 
 
 class InvalidQueryParameter(exceptions.APIException):
@@ -22,8 +25,8 @@ def _integer(query_params, name: str) -> int | None:
 
 def page_params(query_params, *, default_limit: int, max_limit: int = MAX_LIMIT) -> tuple[int, int]:
     """(limit, offset): limit defaults per route and is clamped to 1..max_limit; offset
-    defaults to 0 and is at least 0. A value that is not an integer is a 400."""
+    defaults to 0 and is clamped to 0..MAX_OFFSET. A value that is not an integer is a 400."""
     limit = _integer(query_params, "limit")
     offset = _integer(query_params, "offset")
     limit = default_limit if limit is None else min(max(limit, 1), max_limit)
-    return limit, max(offset or 0, 0)
+    return limit, min(max(offset or 0, 0), MAX_OFFSET)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from rest_framework import serializers
 
-from core.api.body import StrictBooleanField, StrictCharField, StrictSerializer
+from core.api.body import NameField, StrictBooleanField, StrictCharField, StrictSerializer
 from core.http.pagination import InvalidQueryParameter
 from core.integrations.models import MAX_POLL_INTERVAL, MIN_POLL_INTERVAL, PointType
 
@@ -39,7 +39,7 @@ class ObjectField(serializers.JSONField):
 def _fields(required: bool) -> dict:
     return {
         "adapter": StrictCharField(min_length=1, max_length=64, required=required),
-        "name": StrictCharField(min_length=1, max_length=128, required=required),
+        "name": NameField(min_length=1, max_length=128, required=required),
         "config": ObjectField(required=required),
         "poll_interval": StrictIntegerField(
             min_value=MIN_POLL_INTERVAL, max_value=MAX_POLL_INTERVAL, required=False

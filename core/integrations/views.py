@@ -41,7 +41,7 @@ class IntegrationListView(TenantAPIView):
         rows = integrations_of(request.user.org_id)
         return Response({"integrations": [integration_json(row) for row in rows]})
 
-    @extend_schema(summary="Create an integration", request=JSON, responses=JSON)
+    @extend_schema(summary="Create an integration", request=JSON, responses={201: JSON})
     def post(self, request):
         body = validated(inputs.IntegrationBody, request)
         integration = services.create_integration(request.user.org_id, body)

@@ -91,11 +91,15 @@ class _Deadline:
         return left
 
 
-def _pool(target: Target, address: IPAddress, ca_bundle: str | None):
+def _pool(target: Target, address: IPAddress, ca_bundle: str | None, verify_tls: bool = True):
     common = {"host": str(address), "port": target.port, "maxsize": 1, "retries": False}
     if target.scheme == "http":
         return urllib3.HTTPConnectionPool(**common)
     name = None if target.literal is not None else target.host
+    if not verify_tls:
+        return urllib3.HTTPSConnectionPool(
+            **common, cert_reqs="CERT_NONE", server_hostname=name, assert_hostname=False
+        )
     return urllib3.HTTPSConnectionPool(
         **common,
         cert_reqs="CERT_REQUIRED",
@@ -147,7 +151,7 @@ def _send_once(target, addresses, method, headers, body, deadline, options) -> t
     wire_headers = {**headers, "Host": target.host_header}
     last_error: OutboundError = ConnectionFailed()
     for address in addresses:  # every one vetted; try the next only if this one cannot connect
-        pool = _pool(target, address, options["ca_bundle"])
+        pool = _pool(target, address, options["ca_bundle"], options["verify_tls"])
         try:
             remaining = deadline.remaining()
             timeout = urllib3.Timeout(
@@ -219,12 +223,14 @@ def fetch(
     truncate: bool = False,
     resolver: Resolver | None = None,
     ca_bundle: str | None = None,
+    verify_tls: bool = True,
 ) -> OutboundResponse:
     """Send one request under `policy` (see core.outbound.policy_for_org).
 
     `timeout` bounds the whole exchange (default OUTBOUND_TIMEOUT); `connect_timeout` each
     connection attempt. A body over `max_response_bytes` (default OUTBOUND_MAX_RESPONSE_BYTES)
-    raises ResponseTooLarge, or with `truncate=True` is cut and flagged. Raises an
+    raises ResponseTooLarge, or with `truncate=True` is cut and flagged. `verify_tls=False`
+    skips certificate checks (only for operator-configured probes with STRICT_TLS=false). Raises an
     OutboundError subclass on any failure; an HTTP error status is a response, not an error.
     """
     deadline = _Deadline(timeout if timeout is not None else settings.OUTBOUND_TIMEOUT)
@@ -233,6 +239,7 @@ def fetch(
         "max_response_bytes": max_response_bytes or settings.OUTBOUND_MAX_RESPONSE_BYTES,
         "truncate": truncate,
         "ca_bundle": ca_bundle,
+        "verify_tls": verify_tls,
     }
     method = method.upper()
     headers = {"User-Agent": settings.OUTBOUND_USER_AGENT, **(headers or {})}

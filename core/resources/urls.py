@@ -1,9 +1,14 @@
 from django.urls import path
 
+from core.containers.fast_read import fast_get
 from core.resources.views import images, networks, system, volumes
 
 urlpatterns = [
-    path("api/overview", system.OverviewView.as_view(), name="overview"),
+    path(
+        "api/overview",
+        fast_get(system.OverviewView, system.overview_from_memory),
+        name="overview",
+    ),
     path("api/system/metrics", system.SystemMetricsView.as_view(), name="system-metrics"),
     path("api/system/docker", system.SystemDockerView.as_view(), name="system-docker"),
     path("api/system/disk", system.SystemDiskView.as_view(), name="system-disk"),

@@ -124,11 +124,19 @@ def sample_host(host: DockerHost, now: datetime | None = None) -> Report:
     """Take one sample of `host` now and feed it to everything that needs it."""
     sampled_at = now or timezone.now()
     previous = watch_store.load(host)
-    sample = collect(host, previous, sampled_at)
+    return feed(collect(host, previous, sampled_at), previous)
+
+
+def feed(sample: Sample, previous: dict[str, transitions.Watch], host_status=True) -> Report:
+    """Every step after the collection. An agent host's sample is collected on the agent and
+    fed here by the control plane without the host-status step (its agent's heartbeats keep
+    that status)."""
+    host, sampled_at = sample.host, sample.sampled_at
     report = Report(host.pk, sample.engine_up, len(sample.containers or []))
     if not sample.engine_up:
         log.info("host %s: engine unreachable (%s)", host.pk, sample.engine_error)
-    _contained(report, "host status", update_host_status, host, sample)
+    if host_status:
+        _contained(report, "host status", update_host_status, host, sample)
     _contained(
         report,
         "metrics history",

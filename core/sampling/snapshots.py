@@ -62,6 +62,16 @@ def latest(host_id: int) -> Snapshot | None:
     return next(iter(_snapshots(DockerHost.objects.filter(pk=host_id))), None)
 
 
+def latest_metrics(host_id: int, org_id: int) -> tuple[dict, datetime] | None:
+    """The host's latest metrics and when they were sampled, from the cache alone (no database
+    round trip, for hot read paths). None when never sampled, expired, or sampled while the
+    host belonged to another organisation."""
+    record = cache.get(_key(host_id))
+    if record is None or record["org_id"] != org_id:
+        return None
+    return record["metrics"], datetime.fromisoformat(record["sampled_at"])
+
+
 def latest_for_org(org_id: int) -> list[Snapshot]:
     return _snapshots(DockerHost.objects.filter(org_id=org_id))
 

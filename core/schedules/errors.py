@@ -14,5 +14,10 @@ class ScheduleInvalid(exceptions.APIException):
             self.detail = {"error": error, "field": field, "message": reason or error}
 
 
+class BrokerUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Task broker unavailable; the run was not started"
+
+
 class ScheduleNotFound(exceptions.NotFound):
     default_detail = "Schedule not found"

@@ -28,10 +28,13 @@ from core.schedules.beat import periodic_task_name, remove_periodic_task
 from core.schedules.models import Action, RunStatus, Schedule, ScheduleRun, Trigger
 from core.schedules.presenters import iso
 from core.schedules.timing import next_run_of
+from core.stacks.errors import StackNotFound
+from core.stacks.services import act_on_stack
 
 log = logging.getLogger(__name__)
 
 SCHEDULER_USER = "scheduler"
+STOP_SECONDS = containers.DEFAULT_STOP_SECONDS
 _ACTIONS = {Action.START: containers.start, Action.STOP: containers.stop,
             Action.RESTART: containers.restart}  # fmt: skip
 
@@ -58,6 +61,7 @@ def claim(schedule: Schedule, due) -> ScheduleRun | None:
                 host_name=schedule.host.name,
                 container_id=schedule.container_id,
                 container_name=schedule.container_name,
+                stack_name=schedule.stack_name,
                 action=schedule.action,
                 triggered_by=Trigger.CRON,
                 scheduled_for=due,
@@ -106,6 +110,8 @@ def run_manual(run_id: int) -> ScheduleRun | None:
 
 def perform(schedule: Schedule) -> str:
     """Carry out the action on the schedule's host; "" on success, else the error text."""
+    if schedule.stack_name:
+        return _perform_on_stack(schedule)
     host = schedule.host
     try:
         if schedule.action != Action.START:
@@ -121,6 +127,28 @@ def perform(schedule: Schedule) -> str:
         log.exception("Schedule %s: %s failed unexpectedly", schedule.pk, schedule.action)
         return "Internal error while running the action"
     return ""
+
+
+def _perform_on_stack(schedule: Schedule) -> str:
+    """Every member in turn, as the stack routes do; the run fails if any member failed."""
+    try:
+        results = act_on_stack(schedule.host, schedule.stack_name, schedule.action, STOP_SECONDS)
+    except StackNotFound:
+        return f"Stack {schedule.stack_name} not found"
+    except DockerAPIError as exc:
+        return str(exc.detail)
+    except Exception:
+        log.exception(
+            "Schedule %s: %s of a stack failed unexpectedly", schedule.pk, schedule.action
+        )
+        return "Internal error while running the action"
+    failed = [result for result in results if result["action"] == "error"]
+    if not failed:
+        return ""
+    first = failed[0]
+    return (
+        f"{len(failed)} of {len(results)} containers failed ({first['name']}: {first.get('error')})"
+    )
 
 
 def execute(run: ScheduleRun, schedule: Schedule) -> None:
@@ -143,14 +171,15 @@ def _finish(run: ScheduleRun, error: str, now=None) -> None:
 
 def _report(run: ScheduleRun, schedule: Schedule | None) -> None:
     """The audit row, and on failure the `schedule.failed` webhook and a push."""
-    detail = f"{run.schedule_name}: {run.action} {run.container_name}"
+    target_name = f"stack {run.stack_name}" if run.stack_name else run.container_name
+    detail = f"{run.schedule_name}: {run.action} {target_name}"
     if run.error:
         detail += f" [FAILED: {run.error}]"
     record_event(
         action=f"schedule.{run.action}",
         user_id=SCHEDULER_USER,
         org=run.org_id,
-        target=run.container_id,
+        target=run.stack_name or run.container_id,
         detail=detail,
     )
     if run.success:
@@ -162,6 +191,7 @@ def _report(run: ScheduleRun, schedule: Schedule | None) -> None:
         "runId": run.pk,
         "containerId": run.container_id,
         "containerName": run.container_name,
+        "stack": run.stack_name or None,
         "action": run.action,
         "host": run.host_name,
         "triggeredBy": run.triggered_by,
@@ -179,7 +209,7 @@ def _report(run: ScheduleRun, schedule: Schedule | None) -> None:
     notify(
         run.org_id,
         f"Schedule failed: {run.schedule_name}",
-        f"{run.action} {run.container_name}: {run.error}",
+        f"{run.action} {target_name}: {run.error}",
         {"type": "schedule_failed", "scheduleId": run.schedule_id, "runId": run.pk},
         "warn",
     )

@@ -1,4 +1,4 @@
-"""Cron-scheduled container actions and the history of their runs.
+"""Cron-scheduled container and stack actions and the history of their runs.
 
 Each Schedule owns one django-celery-beat PeriodicTask (with its own CrontabSchedule), which
 is how beat learns about it: core.schedules.beat keeps the two in step, and deleting a
@@ -27,6 +27,9 @@ class Schedule(models.Model):
     name = models.CharField(max_length=128)
     container_id = models.CharField(max_length=128)
     container_name = models.CharField(max_length=256)
+    stack_name = models.CharField(
+        max_length=64, blank=True, help_text="Set: the action applies to this compose stack."
+    )
     action = models.CharField(max_length=16, choices=Action.choices)
     cron_expression = models.CharField(max_length=256)
     timezone = models.CharField(max_length=64, default="UTC")
@@ -45,7 +48,11 @@ class Schedule(models.Model):
         indexes = [models.Index(fields=["org", "-created_at"], name="schedule_org_created")]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.action} {self.container_name} @ {self.cron_expression})"
+        return f"{self.name} ({self.action} {self.target_name} @ {self.cron_expression})"
+
+    @property
+    def target_name(self) -> str:
+        return f"stack {self.stack_name}" if self.stack_name else self.container_name
 
 
 class Trigger(models.TextChoices):
@@ -72,6 +79,7 @@ class ScheduleRun(models.Model):
     host_name = models.CharField(max_length=128, blank=True)
     container_id = models.CharField(max_length=128)
     container_name = models.CharField(max_length=256)
+    stack_name = models.CharField(max_length=64, blank=True)
     action = models.CharField(max_length=16, choices=Action.choices)
     triggered_by = models.CharField(max_length=16, choices=Trigger.choices)
     requested_by = models.CharField(max_length=256, blank=True, help_text="Manual runs: who.")

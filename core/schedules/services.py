@@ -1,6 +1,7 @@
 """Writing schedules. Each write keeps the schedule's beat entry in step (core.schedules.beat)
 inside the same transaction, so beat never sees one without the other."""
 
+import logging
 from functools import partial
 
 from django.db import transaction
@@ -11,11 +12,12 @@ from core.editions.gates import enforce_limit
 from core.hosts.models import DockerHost
 from core.schedules import inputs
 from core.schedules.beat import sync_periodic_task
-from core.schedules.errors import ScheduleInvalid
+from core.schedules.errors import BrokerUnavailable, ScheduleInvalid
 from core.schedules.models import RunStatus, Schedule, ScheduleRun, Trigger
 from core.schedules.selectors import get_schedule, schedules_of
 from core.schedules.timing import next_run_of
 
+log = logging.getLogger(__name__)
 HARD_CAP = 50  # regardless of edition (spec §11.2)
 
 
@@ -28,7 +30,12 @@ def create_schedule(org_id: int, host: DockerHost, body: dict, created_by: str =
     enforce_limit(org_id, "schedules", count)
     inputs.require_fields(body)
     action = inputs.parse_action(body)
-    container_id = inputs.parse_container_id(body)
+    if inputs.targets_stack(body):
+        stack_name, container_id, container_name = inputs.parse_stack(body), "", ""
+    else:
+        stack_name = ""
+        container_id = inputs.parse_container_id(body)
+        container_name = inputs.parse_container_name(body)
     if count >= HARD_CAP:
         raise ScheduleInvalid(f"Maximum {HARD_CAP} schedules allowed")
     expression = inputs.parse_cron(body)
@@ -37,7 +44,8 @@ def create_schedule(org_id: int, host: DockerHost, body: dict, created_by: str =
         host=host,
         name=inputs.parse_name(body),
         container_id=container_id,
-        container_name=inputs.parse_container_name(body),
+        container_name=container_name,
+        stack_name=stack_name,
         action=action,
         cron_expression=expression,
         timezone=inputs.parse_timezone(body),
@@ -54,6 +62,7 @@ _SETTERS = {
     "name": ("name", inputs.parse_name),
     "containerId": ("container_id", inputs.parse_container_id),
     "containerName": ("container_name", inputs.parse_container_name),
+    "stack": ("stack_name", inputs.parse_stack),
     "action": ("action", inputs.parse_action),
     "cronExpression": ("cron_expression", inputs.parse_cron),
     "timezone": ("timezone", inputs.parse_timezone),
@@ -108,9 +117,20 @@ def delete_schedule(org_id: int, schedule_id: int) -> Schedule:
 
 
 def _enqueue_manual_run(run_id: int) -> None:
+    """Runs on commit; a broker that does not take the task fails the request with a 503 and
+    the run row says so, instead of a 202 for a run no worker will ever see."""
     from core.schedules.tasks import run_now
 
-    run_now.delay(run_id)
+    try:
+        run_now.delay(run_id)
+    except Exception as exc:  # kombu raises transport-specific errors
+        log.warning("could not queue schedule run %s: %s", run_id, exc.__class__.__name__)
+        ScheduleRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.FAILED,
+            error=BrokerUnavailable.default_detail,
+            finished_at=timezone.now(),
+        )
+        raise BrokerUnavailable() from exc
 
 
 @transaction.atomic
@@ -125,10 +145,11 @@ def request_run(org_id: int, schedule_id: int, requested_by: str = "") -> Schedu
         host_name=schedule.host.name,
         container_id=schedule.container_id,
         container_name=schedule.container_name,
+        stack_name=schedule.stack_name,
         action=schedule.action,
         triggered_by=Trigger.MANUAL,
         requested_by=requested_by[:256],
         status=RunStatus.QUEUED,
     )
-    transaction.on_commit(partial(_enqueue_manual_run, run.pk), robust=True)
+    transaction.on_commit(partial(_enqueue_manual_run, run.pk))
     return run

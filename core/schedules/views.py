@@ -61,10 +61,10 @@ class ScheduleListView(ScheduleAPIView):
         return Response({"schedules": [schedule_json(schedule) for schedule in rows]})
 
     @extend_schema(
-        summary="Create a schedule (name, containerId, containerName, action, cronExpression; "
-        "optional timezone, enabled, host)",
+        summary="Create a schedule (name, containerId and containerName or a stack, action, "
+        "cronExpression; optional timezone, enabled, host)",
         request=JSON,
-        responses=JSON,
+        responses={201: JSON},
     )
     def post(self, request):
         body = _body(request)
@@ -90,7 +90,7 @@ class ScheduleDetailView(ScheduleAPIView):
         return Response(schedule_json(schedule))
 
     @extend_schema(
-        summary="Change name, containerId, containerName, action, cronExpression, timezone, "
+        summary="Change name, containerId, containerName, stack, action, cronExpression, timezone, "
         "enabled or host; beat picks the change up without a restart",
         request=JSON,
         responses=JSON,
@@ -137,7 +137,7 @@ class ScheduleRunView(ScheduleAPIView):
     @extend_schema(
         summary="Run the action now: queued for a worker; 202 with the run id",
         request=JSON,
-        responses=JSON,
+        responses={202: JSON},
     )
     def post(self, request, schedule_id: str):
         run = services.request_run(

@@ -7,6 +7,8 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
 
+from core.http.parsers import MAX_DEPTH, check_document
+
 
 class BodyTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -29,6 +31,10 @@ class LargeJSONParser(BaseParser):
         if len(raw) > limit:
             raise BodyTooLarge(limit)
         try:
-            return json.loads(raw.decode((parser_context or {}).get("encoding") or "utf-8"))
+            data = json.loads(raw.decode((parser_context or {}).get("encoding") or "utf-8"))
         except ValueError as exc:  # UnicodeDecodeError is a ValueError too
             raise ParseError(f"JSON parse error - {exc}") from None
+        except RecursionError:
+            raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+        check_document(data)
+        return data

@@ -10,6 +10,7 @@ from core.docker import stacks as engine_stacks
 from core.hosts.models import DockerHost
 from core.stacks import selectors
 from core.stacks.errors import BadRequest, StackChanged
+from core.stacks.file_refs import refuse_outside_files
 from core.stacks.models import Stack, StackVersion
 from core.stacks.names import validate_deployment_name
 from core.stacks.workspace import scratch_project
@@ -81,6 +82,7 @@ def save_version(
     """Create a deployment or add a version to it, after `compose config` accepted the files
     (ComposeInvalid, a 400 with compose's message, otherwise). Nothing is deployed here."""
     validate_deployment_name(name)
+    refuse_outside_files(compose_text)
     with scratch_project(host, name, compose_text, env) as project:
         model = compose.validate(project)
     service_names = sorted((model.get("services") or {}).keys())

@@ -67,9 +67,9 @@ class StackListView(TenantAPIView):
 
     @extend_schema(
         operation_id="stacks_save",
-        summary="Create or update a compose deployment",
+        summary="Create or update a compose deployment (201 when created, 200 when updated)",
         request=StackFilesSerializer,
-        responses=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
         body = StackFilesSerializer(data=json_object(request))
@@ -117,7 +117,7 @@ class StackDetailView(TenantAPIView):
 
     @extend_schema(
         summary="Take a deployment down and forget it (queued operation)",
-        responses=OpenApiTypes.OBJECT,
+        responses={202: OpenApiTypes.OBJECT},
     )
     def delete(self, request, name):
         stack = selectors.get_deployment(request.user.org_id, self.get_host(), name)

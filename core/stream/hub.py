@@ -182,7 +182,7 @@ class Hub:
             await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))
 
     async def _snapshot_tick(self) -> None:
-        rendered = await sync_to_async(render_org_snapshots)(list(self.by_org))
+        rendered = await _in_pool(render_org_snapshots)(list(self.by_org))
         self.latest_snapshots = rendered
         for org_id, chunks in rendered.items():
             for chunk in chunks:
@@ -197,13 +197,20 @@ class Hub:
 
     async def _access_tick(self) -> None:
         principals = {s.principal for streams in self.by_org.values() for s in streams}
-        lost = await sync_to_async(access.without_access)(principals)
+        lost = await _in_pool(access.without_access)(principals)
         if not lost:
             return
         for streams in list(self.by_org.values()):
             for stream in list(streams):
                 if stream.principal in lost:
                     stream.end(REASON_REVOKED)
+
+
+def _in_pool(function):
+    """Run the ticks' database reads on a pool thread with its own connection (which they
+    tidy with close_old_connections), not on the one thread daphne shares with every sync
+    view, and never on a connection someone else holds a transaction on."""
+    return sync_to_async(function, thread_sensitive=False)
 
 
 def _log_crash(task: asyncio.Task) -> None:

@@ -8,6 +8,7 @@ trip) keeps the stored value.
 
 import re
 
+from core.api.text import name_problem
 from core.outbound import OutboundError, Policy, check_url
 from core.webhooks.errors import WebhookInvalid
 from core.webhooks.events import DEFAULT_EVENTS, WILDCARD, is_subscribable, known_events
@@ -45,6 +46,8 @@ def parse_name(value: object) -> str:
     name = value.strip()
     if len(name) > MAX_NAME_LENGTH:
         raise WebhookInvalid(f"name must be at most {MAX_NAME_LENGTH} characters")
+    if problem := name_problem(name):
+        raise WebhookInvalid(problem)
     return name
 
 

@@ -47,7 +47,7 @@ class WebhookListView(TenantAPIView):
     @extend_schema(
         summary="Create a webhook; its signing secret is in this response only",
         request=JSON,
-        responses=JSON,
+        responses={201: JSON},
     )
     def post(self, request):
         webhook, secret = services.create_webhook(request.user.org_id, _body(request))

@@ -57,6 +57,10 @@ MATRIX: dict[str, dict[str, str | dict[str, str]]] = {
     "api/keys/<str:key_id>": {"delete": ADMIN},
     "api/hosts": {"get": VIEWER, "post": ADMIN},
     "api/hosts/<str:host_id>": {"get": VIEWER, "put": ADMIN, "delete": ADMIN},
+    "api/hosts/overview": {"get": VIEWER},
+    "api/hosts/containers": {"get": VIEWER},
+    "api/hosts/<str:host_id>/enrollment": {"post": ADMIN},
+    "api/agents/enroll": {"post": PUBLIC},
     # --- service, editions, audit -------------------------------------------------------------
     "api/health": {"get": VIEWER},
     "api/edition": {"get": VIEWER},
@@ -139,6 +143,8 @@ MATRIX: dict[str, dict[str, str | dict[str, str]]] = {
     "api/alerts/events/<str:event_id>": {"get": VIEWER},
     "api/alerts/events/<str:event_id>/ack": {"post": OPERATOR},
     "api/maintenance": {"get": VIEWER, "post": ADMIN},
+    "api/endpoints": {"get": VIEWER},
+    "api/ssl": {"get": VIEWER},
     # --- schedules, push -----------------------------------------------------------------------
     "api/schedules": {"get": VIEWER, "post": ADMIN},
     "api/schedules/history": {"get": VIEWER},

@@ -24,7 +24,7 @@ class ApiKeysView(TenantAPIView):
     @extend_schema(
         summary="Create an API key; the secret is in this response only",
         request=ApiKeyCreateRequest,
-        responses=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
         body = validated(ApiKeyCreateRequest, request)

@@ -24,7 +24,7 @@ class UsersView(TenantAPIView):
     @extend_schema(
         summary="Add a user to the organisation",
         request=UserCreateRequest,
-        responses=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
         users.require_users_mode()

@@ -24,7 +24,9 @@ class NetworkListView(TenantAPIView):
         return Response({"networks": items, "total": total})
 
     @extend_schema(
-        summary="Create a network", request=NetworkCreateSerializer, responses=OpenApiTypes.OBJECT
+        summary="Create a network",
+        request=NetworkCreateSerializer,
+        responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
         serializer = NetworkCreateSerializer(data=request.data)

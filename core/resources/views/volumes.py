@@ -22,7 +22,9 @@ class VolumeListView(TenantAPIView):
         return Response({"volumes": items, "total": total})
 
     @extend_schema(
-        summary="Create a volume", request=VolumeCreateSerializer, responses=OpenApiTypes.OBJECT
+        summary="Create a volume",
+        request=VolumeCreateSerializer,
+        responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
         serializer = VolumeCreateSerializer(data=request.data)

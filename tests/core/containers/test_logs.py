@@ -11,6 +11,7 @@ import pytest
 from core.accounts.models import Role
 from core.containers import streaming
 from core.docker.logs import LogFollower, LogQuery
+from tests.connections import close_response
 from tests.core.containers.conftest import wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
@@ -136,7 +137,7 @@ def test_follow_streams_lines_written_after_the_request(admin, make):
     body = b"".join(chunks).decode()
     assert "data: " in body
     assert body.index("before") < body.index("written-later")
-    response.close()
+    close_response(response)
     assert streaming.open_streams() == 0
     threads = [t for t in threading.enumerate() if t.name == "log-follow"]
     assert not any(t.is_alive() for t in threads)
@@ -149,7 +150,7 @@ def test_follow_ends_when_the_container_stops(admin, make):
     assert "one" in body
     assert "two" in body
     assert '"reason": "container stopped"' in body
-    response.close()
+    close_response(response)
     assert streaming.open_streams() == 0
 
 
@@ -160,7 +161,7 @@ def test_follow_is_bounded_in_time_and_in_streams(admin, running, settings):
     body = b"".join(_read_events(response, "event: end")).decode()
     assert time.monotonic() - started < 10
     assert "time limit reached" in body
-    response.close()
+    close_response(response)
 
     settings.LOG_FOLLOW_MAX_STREAMS = 1
     settings.LOG_FOLLOW_MAX_SECONDS = 60
@@ -168,7 +169,7 @@ def test_follow_is_bounded_in_time_and_in_streams(admin, running, settings):
     second = admin.get(f"/api/containers/{running.id}/logs?follow=true")
     assert second.status_code == 429
     assert second.json() == {"error": "Too many log streams open; try again later"}
-    first.close()
+    close_response(first)
     assert streaming.open_streams() == 0
 
 

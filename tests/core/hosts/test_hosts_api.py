@@ -4,9 +4,11 @@ import pytest
 
 from core.accounts.models import Organization
 from core.hosts.models import DockerHost
+from tests.pki import client_tls_body
 
 pytestmark = pytest.mark.django_db
-FIELDS = {"id", "name", "slug", "kind", "baseUrl", "isDefault", "status", "lastSeenAt", "createdAt"}
+FIELDS = {"id", "name", "slug", "kind", "baseUrl", "isDefault", "status", "lastSeenAt", "createdAt",
+          "tlsConfigured"}  # fmt: skip
 
 
 @pytest.fixture
@@ -38,6 +40,7 @@ def test_list_and_detail(auth_client, org):
 
 def test_create_a_tcp_host(admin, org):
     body = {"name": "Build box", "kind": "tcp", "baseUrl": "tcp://10.0.0.5:2376"}
+    body |= client_tls_body()
     response = admin.post("/api/hosts", body, format="json")
     assert response.status_code == 201
     host = response.json()
@@ -71,6 +74,7 @@ def test_making_a_host_default_undefaults_the_other(admin, org):
         "kind": "tcp",
         "baseUrl": "https://docker.example:2376",
         "isDefault": True,
+        **client_tls_body(),
     }
     created = admin.post("/api/hosts", body, format="json").json()
     assert created["isDefault"] is True

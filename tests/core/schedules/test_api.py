@@ -26,7 +26,8 @@ def test_create_returns_the_row_with_next_run(admin, org):
     assert response.status_code == 201
     row = response.json()
     assert set(row) == {
-        "id", "name", "container_id", "container_name", "action", "cron_expression",
+        "id", "name", "container_id", "container_name",
+        "stack", "action", "cron_expression",
         "timezone", "enabled", "host", "last_run", "next_run", "created_by", "created_at",
         "updated_at",
     }  # fmt: skip

@@ -2,9 +2,9 @@
 it feeds changes the container's state on the real engine.
 
 The processes need a database they can share, which the suite's in-memory test database is
-not: they get their own DATA_DIR (SQLite file, filesystem broker), tables created from the
-models (tests/core/schedules/beat_settings.py), and the schedule is created through the API
-in a helper process. Then `celery beat` (DatabaseScheduler) and a `celery worker` run it.
+not: they get their own DATA_DIR (SQLite file, filesystem broker), migrated like a real
+deployment, and the schedule is created through the API in a helper process. Then
+`celery beat` (DatabaseScheduler) and a `celery worker` run it.
 """
 
 import os
@@ -21,7 +21,7 @@ from tests.processes import ROOT
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 PYTHON = sys.executable
-SETTINGS = "tests.core.schedules.beat_settings"
+SETTINGS = "cockpit.settings"
 
 CREATE_THROUGH_THE_API = """
 import django, json, sys
@@ -92,7 +92,7 @@ def test_beat_picks_up_a_new_schedule_and_the_worker_runs_it(tmp_path, container
         (data_dir / folder).mkdir(parents=True)
     env = _env(data_dir)
     subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--run-syncdb", "-v", "0"],
+        [PYTHON, "manage.py", "migrate", "-v", "0"],
         cwd=ROOT, env=env, check=True, timeout=120,
     )  # fmt: skip
     beat_log, worker_log = tmp_path / "beat.log", tmp_path / "worker.log"

@@ -220,6 +220,7 @@ async def test_lost_membership_is_noticed_by_the_periodic_recheck(settings):
     await client.leave()
 
 
+@pytest.mark.django_db(transaction=True)  # the hub reads host names on a thread of its own
 @with_event_loop
 async def test_metrics_and_containers_come_from_the_snapshot_store(settings):
     settings.SSE_SNAPSHOT_SECONDS = 0.3

@@ -1,0 +1,23 @@
+"""Agent tasks. `core.agents.call` runs ON an agent (queue `host.<id>`); `heartbeat` and
+`mark_offline` run on the control plane."""
+
+from celery import shared_task
+
+from core.agents import calls, status
+
+
+@shared_task(name="core.agents.call", acks_late=True)
+def call(request: dict) -> dict:
+    """One gateway call on this agent's engine. `acks_late`: a message whose agent dies before
+    finishing is redelivered, and the idempotency key keeps an action from running twice."""
+    return calls.execute(request)
+
+
+@shared_task(name="core.agents.heartbeat", ignore_result=True)
+def heartbeat(host_id: int, secret: str, info: dict | None = None) -> bool:
+    return status.heartbeat(host_id, secret, info)
+
+
+@shared_task(name="core.agents.mark_offline", ignore_result=True)
+def mark_offline() -> int:
+    return status.mark_offline()
