@@ -1,25 +1,20 @@
 """The production compose files validate with the real compose binary (no image is pulled)."""
 
-import importlib.util
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from core.docker.compose import compose_binary
 from tests.processes import ROOT
 
 COMPOSE_DIR = ROOT / "compose"
 
 
-def compose_binary() -> str:
-    package = importlib.util.find_spec("compose")
-    return str(Path(package.submodule_search_locations[0]) / "docker-compose")
-
-
 def compose_config(env_file: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [compose_binary(), "-f", str(COMPOSE_DIR / "docker-compose.yml"),
+        [str(compose_binary()), "-f", str(COMPOSE_DIR / "docker-compose.yml"),
          "--env-file", str(env_file), "config", "--format", "json"],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
@@ -64,7 +59,7 @@ def test_image_runs_as_non_root_with_a_health_check():
 
 def agent_compose_config(env_file: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [compose_binary(), "-f", str(COMPOSE_DIR / "agent-compose.yml"),
+        [str(compose_binary()), "-f", str(COMPOSE_DIR / "agent-compose.yml"),
          "--env-file", str(env_file), "config", "--format", "json"],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip

@@ -11,7 +11,7 @@ from core.alerts import presenters, selectors, services
 from core.alerts.definitions import SEVERITIES
 from core.alerts.errors import EventIdInvalid, FilterInvalid
 from core.api.base import TenantAPIView
-from core.api.body import json_object
+from core.api.body import enabled_unless_false, json_object_or_empty
 from core.api.ids import MAX_DIGITS, parse_id
 from core.audit.services import record
 from core.hosts.errors import HostNotFound
@@ -33,13 +33,6 @@ def event_id_of(raw: str) -> int:
     return int(raw)
 
 
-def _body(request) -> dict:
-    """The JSON object sent, an absent body counting as `{}` (spec §14.18)."""
-    if not request.body:
-        return {}
-    return json_object(request)
-
-
 class RuleListView(TenantAPIView):
     roles = {"get": Role.VIEWER, "post": Role.ADMIN}
 
@@ -51,7 +44,7 @@ class RuleListView(TenantAPIView):
 
     @extend_schema(summary="Create an alert rule", request=JSON, responses={201: JSON})
     def post(self, request):
-        rule = services.create_rule(request.user.org_id, _body(request))
+        rule = services.create_rule(request.user.org_id, json_object_or_empty(request))
         record(request, "alert.rule.create", target=rule.name, detail={"id": rule.pk})
         return Response(presenters.created_rule_json(rule), status=status.HTTP_201_CREATED)
 
@@ -74,7 +67,9 @@ class RuleDetailView(TenantAPIView):
 
     @extend_schema(summary="Change some fields of an alert rule", request=JSON, responses=JSON)
     def patch(self, request, rule_id: str):
-        rule = services.update_rule(request.user.org_id, rule_id_of(rule_id), _body(request))
+        rule = services.update_rule(
+            request.user.org_id, rule_id_of(rule_id), json_object_or_empty(request)
+        )
         record(request, "alert.rule.update", target=rule.name, detail={"id": rule.pk})
         return Response({"rule": presenters.rule_json(rule)})
 
@@ -95,7 +90,7 @@ class RuleToggleView(TenantAPIView):
         responses=JSON,
     )
     def put(self, request, rule_id: str):
-        enabled = _body(request).get("enabled") is not False
+        enabled = enabled_unless_false(request)
         rule = services.set_enabled(request.user.org_id, rule_id_of(rule_id), enabled)
         record(
             request,

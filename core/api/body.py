@@ -29,6 +29,18 @@ def json_object(request) -> dict:
     return data
 
 
+def json_object_or_empty(request) -> dict:
+    """The JSON object sent, an absent body counting as `{}` (spec §14.18)."""
+    if not request.body:
+        return {}
+    return json_object(request)
+
+
+def enabled_unless_false(request) -> bool:
+    """The original's toggles: anything but a literal `false` in `enabled` enables."""
+    return json_object_or_empty(request).get("enabled") is not False
+
+
 class StrictCharField(serializers.CharField):
     """A JSON string: numbers and booleans are refused instead of being coerced."""
 

@@ -1,4 +1,4 @@
-"""Engine-level calls: reachability and version."""
+"""Engine-level calls: reachability."""
 
 from core.docker.clients import client_for, forget
 from core.docker.errors import UNREACHABLE
@@ -11,7 +11,3 @@ def ping(base_url: str, timeout: float) -> bool:
     except UNREACHABLE:
         forget(base_url)  # version="auto" pins the negotiated API; renegotiate next time
         return False
-
-
-def version(base_url: str, timeout: float) -> dict:
-    return client_for(base_url, timeout).version()

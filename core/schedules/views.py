@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from core.accounts.models import Role
 from core.api.base import HostNotFound, TenantAPIView
-from core.api.body import json_object
+from core.api.body import enabled_unless_false, json_object_or_empty
 from core.api.ids import parse_id
 from core.audit.services import record
 from core.hosts.models import DockerHost
@@ -28,13 +28,6 @@ DEFAULT_HISTORY_LIMIT = 50
 
 def schedule_id_of(raw: str) -> int:
     return parse_id(raw, "schedule")
-
-
-def _body(request) -> dict:
-    """The JSON object sent, an absent body counting as `{}` (spec §14.18)."""
-    if not request.body:
-        return {}
-    return json_object(request)
 
 
 class ScheduleAPIView(TenantAPIView):
@@ -67,7 +60,7 @@ class ScheduleListView(ScheduleAPIView):
         responses={201: JSON},
     )
     def post(self, request):
-        body = _body(request)
+        body = json_object_or_empty(request)
         host = self.body_host(body) or self.get_host()
         schedule = services.create_schedule(
             request.user.org_id, host, body, created_by=request.user.audit_name
@@ -96,7 +89,7 @@ class ScheduleDetailView(ScheduleAPIView):
         responses=JSON,
     )
     def patch(self, request, schedule_id: str):
-        body = _body(request)
+        body = json_object_or_empty(request)
         schedule, changed = services.update_schedule(
             request.user.org_id, schedule_id_of(schedule_id), body, host=self.body_host(body)
         )
@@ -120,7 +113,7 @@ class ScheduleToggleView(ScheduleAPIView):
         responses=JSON,
     )
     def put(self, request, schedule_id: str):
-        enabled = _body(request).get("enabled") is not False
+        enabled = enabled_unless_false(request)
         schedule = services.set_enabled(request.user.org_id, schedule_id_of(schedule_id), enabled)
         record(
             request,

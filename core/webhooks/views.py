@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from core.accounts.models import Role
 from core.api.base import TenantAPIView
-from core.api.body import json_object
+from core.api.body import enabled_unless_false, json_object_or_empty
 from core.api.ids import parse_id
 from core.audit.services import record
 from core.http.pagination import page_params
@@ -23,13 +23,6 @@ JSON = OpenApiTypes.OBJECT
 
 def webhook_id_of(raw: str) -> int:
     return parse_id(raw, "webhook")
-
-
-def _body(request) -> dict:
-    """The JSON object sent, an absent body counting as `{}` (spec §14.18)."""
-    if not request.body:
-        return {}
-    return json_object(request)
 
 
 class WebhookListView(TenantAPIView):
@@ -50,7 +43,9 @@ class WebhookListView(TenantAPIView):
         responses={201: JSON},
     )
     def post(self, request):
-        webhook, secret = services.create_webhook(request.user.org_id, _body(request))
+        webhook, secret = services.create_webhook(
+            request.user.org_id, json_object_or_empty(request)
+        )
         record(request, "webhook.create", target=webhook.name, detail={"id": webhook.pk})
         return Response({**webhook_json(webhook), "secret": secret}, status=201)
 
@@ -74,7 +69,10 @@ class WebhookDetailView(TenantAPIView):
 
     def _update(self, request, webhook_id: str, *, replace: bool):
         webhook = services.update_webhook(
-            request.user.org_id, webhook_id_of(webhook_id), _body(request), replace=replace
+            request.user.org_id,
+            webhook_id_of(webhook_id),
+            json_object_or_empty(request),
+            replace=replace,
         )
         record(request, "webhook.update", target=webhook.name, detail={"id": webhook.pk})
         return Response(webhook_json(webhook))
@@ -95,7 +93,7 @@ class WebhookToggleView(TenantAPIView):
         responses=JSON,
     )
     def put(self, request, webhook_id: str):
-        enabled = _body(request).get("enabled") is not False
+        enabled = enabled_unless_false(request)
         webhook = services.set_enabled(request.user.org_id, webhook_id_of(webhook_id), enabled)
         record(request, "webhook.toggle", target=webhook.name, detail={"enabled": enabled})
         return Response({"ok": True, "enabled": webhook.enabled})
