@@ -308,6 +308,10 @@ def main() -> int:
             print(f"soak: {SOAK_SECONDS:.0f} s, {SSE_CLIENTS} streams, ~{LOAD_RATE:.0f} req/s, "
                   f"{mode}, web pid {pid}", flush=True)  # fmt: skip
             result = asyncio.run(soak(port, env["API_KEY"], pid))
+        except BaseException:
+            log.flush()
+            print((Path(data_dir) / "serve.log").read_text(errors="replace")[-6000:])
+            raise
         finally:
             os.killpg(serve.pid, signal.SIGTERM)
             try:

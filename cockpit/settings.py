@@ -112,6 +112,13 @@ INTEGRATIONS_MAX_RESPONSE_BYTES = env.int(
 )
 # Schedules (core.schedules): a beat message older than this after its run time is skipped.
 SCHEDULE_MISFIRE_GRACE_SECONDS = env.int("SCHEDULE_MISFIRE_GRACE_SECONDS", default=300)
+# A run whose worker died is taken over by its redelivered message once its lease (longer than
+# any action takes) has run out; a due minute beat could not send is re-sent this long after.
+SCHEDULE_RUN_LEASE_SECONDS = env.int("SCHEDULE_RUN_LEASE_SECONDS", default=300)
+SCHEDULE_CATCH_UP_SECONDS = env.float("SCHEDULE_CATCH_UP_SECONDS", default=60)
+# Stacks (core.stacks): the worker running a compose operation renews its lease every third of
+# this while compose runs; a redelivered message takes over an operation whose lease ran out.
+STACK_OPERATION_LEASE_SECONDS = env.int("STACK_OPERATION_LEASE_SECONDS", default=60)
 # Push (core.push): the Expo push endpoint (tests point it at a local server), its optional
 # access token, and the per-request timeout.
 EXPO_PUSH_URL = env.str("EXPO_PUSH_URL", default="https://exp.host/--/api/v2/push/send")
@@ -284,6 +291,7 @@ else:
 
 # --- Celery -------------------------------------------------------------------------------------
 BROKER_DIR = DATA_DIR / "broker"
+BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=600)
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -291,6 +299,17 @@ if not REDIS_URL:
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+    }
+else:
+    # An acks_late task (schedule runs, stack operations) whose worker died is delivered again
+    # after this long; a vanished broker fails a publish or a poll within the socket timeouts
+    # instead of hanging.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 4)),
+        "unacked_restore_throttle": 1,
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
     }
 CELERY_RESULT_BACKEND = REDIS_URL or "django-db"
 CELERY_RESULT_EXTENDED = True
@@ -309,6 +328,11 @@ CELERY_BEAT_SCHEDULE = {
     "metrics-rollup": {"task": "core.metrics_history.rollup", "schedule": 300.0},
     "metrics-prune": {"task": "core.metrics_history.prune", "schedule": 3600.0},
     # Agent hosts whose heartbeats stopped turn offline (core.agents), checked every beat.
+    "schedules-catch-up": {
+        "task": "core.schedules.catch_up",
+        "schedule": SCHEDULE_CATCH_UP_SECONDS,
+        "options": {"expires": SCHEDULE_CATCH_UP_SECONDS},
+    },
     "agents-offline-tick": {
         "task": "core.agents.mark_offline",
         "schedule": AGENT_HEARTBEAT_SECONDS,

@@ -43,13 +43,17 @@ def _certificate(subject, issuer, public_key, signing_key, *, ca=False, usage=No
     return builder.sign(signing_key, hashes.SHA256())
 
 
-@cache
-def authority() -> dict:
+def authority(label: str = "cockpit test CA") -> dict:
     """{ca, server_cert, server_key, client_cert, client_key} (PEM text); the server is valid
-    for 127.0.0.1 and localhost."""
+    for 127.0.0.1 and localhost. Another `label` is another, unrelated authority."""
+    return _authority(label)  # one cache key however the label is passed
+
+
+@cache
+def _authority(label: str) -> dict:
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _certificate(_name("cockpit test CA"), _name("cockpit test CA"), ca_key.public_key(),
-                      ca_key, ca=True, days=365)  # fmt: skip
+    ca = _certificate(_name(label), _name(label), ca_key.public_key(), ca_key, ca=True,
+                      days=365)  # fmt: skip
     server_key = ec.generate_private_key(ec.SECP256R1())
     server = _certificate(
         _name("127.0.0.1"), ca.subject, server_key.public_key(), ca_key,
@@ -69,7 +73,7 @@ def authority() -> dict:
     }
 
 
-def client_tls_body() -> dict:
+def client_tls_body(label: str = "cockpit test CA") -> dict:
     """The TLS fields of a tcp host's request body."""
-    pki = authority()
+    pki = authority(label)
     return {"tlsCa": pki["ca"], "tlsCert": pki["client_cert"], "tlsKey": pki["client_key"]}

@@ -102,9 +102,10 @@ def stop_process(process: subprocess.Popen, name: str, grace: float = 20) -> Non
 
 
 @contextmanager
-def private_dockerd(address_pool: str = PRIVATE_ADDRESS_POOL):
+def private_dockerd(address_pool: str = PRIVATE_ADDRESS_POOL, extra_args: tuple[str, ...] = ()):
     """A private engine; engines running side by side each need their own `address_pool`
-    (e.g. "base=10.214.0.0/16,size=24")."""
+    (e.g. "base=10.214.0.0/16,size=24"). `extra_args` go to dockerd as they are (e.g. a TLS
+    listener); it is still probed on its own unix socket."""
     workdir = Path(tempfile.mkdtemp(prefix="ck-dockerd-"))
     sock = workdir / "docker.sock"
     base_url = f"unix://{sock}"
@@ -119,6 +120,7 @@ def private_dockerd(address_pool: str = PRIVATE_ADDRESS_POOL):
         "--iptables=false",
         "--ip6tables=false",
         "--default-address-pool", address_pool,
+        *extra_args,
     ]  # fmt: skip
     say(f"starting a private dockerd in {workdir}")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from rest_framework.exceptions import APIException
 
 from core.agents.local import BOOT_ID
+from core.agents.wire import UnshippableValue, decode_call
 from core.agents.worker import agent_credentials
 from core.docker.host_calls import CALLS
 from core.docker.self_protection import refuse_self
@@ -51,19 +52,26 @@ def error_outcome(status: int, message: str, kind: str) -> dict:
     return {"ok": False, "status": status, "error": message, "kind": kind}
 
 
+def refuse_own_container(host: DockerHost, call: str, args: list) -> None:
+    if CALLS[call].mutating and call.startswith("containers.") and args:
+        refuse_self(host, args[0])  # this agent's own container
+
+
 def _run(request: dict, host: DockerHost) -> dict:
     spec = CALLS[request["call"]]
-    args, kwargs = request.get("args") or [], request.get("kwargs") or {}
     try:
-        if spec.mutating and request["call"].startswith("containers.") and args:
-            refuse_self(host, args[0])  # this agent's own container
+        args, kwargs = decode_call(request.get("args"), request.get("kwargs"))
+    except UnshippableValue as exc:
+        return error_outcome(400, str(exc), "UnshippableValue")
+    try:
+        refuse_own_container(host, request["call"], args)
         return {"ok": True, "value": spec.function()(host, *args, **kwargs)}
     except APIException as exc:
         return error_outcome(exc.status_code, str(exc.detail), type(exc).__name__)
 
 
 def execute(request: dict) -> dict:
-    if request.get("call") not in CALLS:
+    if request.get("call") not in CALLS or CALLS[request["call"]].streaming:
         return error_outcome(400, "Unknown host call", "UnknownCall")
     host = local_host(str(request.get("hostName") or "agent"))
     run = partial(_run, request, host)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.agents.errors import AgentCallFailed, HostDidNotAnswer
 from core.agents.queues import host_queue
+from core.agents.wire import encode_call
 from core.docker.errors import (
     DockerBadRequest,
     DockerConflict,
@@ -57,15 +58,7 @@ def ship(host: DockerHost, call: str, args: tuple, kwargs: dict, spec) -> object
         raise HostDidNotAnswer(host.name, offline_window())
     wait = spec.wait(args, kwargs)
     key = uuid.uuid4().hex
-    request = {
-        "call": call,
-        "args": list(args),
-        "kwargs": kwargs,
-        "key": key,
-        "mutating": spec.mutating,
-        "deadline": time.time() + wait,
-        "hostName": host.name,
-    }
+    request = call_request(host, call, args, kwargs, spec, key, wait)
     current_app.send_task(
         CALL_TASK,
         args=[request],
@@ -77,6 +70,20 @@ def ship(host: DockerHost, call: str, args: tuple, kwargs: dict, spec) -> object
     if outcome is None:
         raise HostDidNotAnswer(host.name, wait)
     return unpack(host, outcome)
+
+
+def call_request(host: DockerHost, call: str, args, kwargs, spec, key: str, wait: float) -> dict:
+    """What the agent receives (core.agents.calls / streamed_calls read it)."""
+    encoded_args, encoded_kwargs = encode_call(args, kwargs)
+    return {
+        "call": call,
+        "args": encoded_args,
+        "kwargs": encoded_kwargs,
+        "key": key,
+        "mutating": spec.mutating,
+        "deadline": time.time() + wait,
+        "hostName": host.name,
+    }
 
 
 def wait_for_outcome(task_id: str, seconds: float) -> dict | None:

@@ -1,9 +1,9 @@
-"""Agent tasks. `core.agents.call` runs ON an agent (queue `host.<id>`); `heartbeat` and
-`mark_offline` run on the control plane."""
+"""Agent tasks. `core.agents.call` and `core.agents.stream` run ON an agent (queue
+`host.<id>`); `heartbeat` and `mark_offline` run on the control plane."""
 
 from celery import shared_task
 
-from core.agents import calls, status
+from core.agents import calls, status, streamed_calls
 
 
 @shared_task(name="core.agents.call", acks_late=True)
@@ -11,6 +11,14 @@ def call(request: dict) -> dict:
     """One gateway call on this agent's engine. `acks_late`: a message whose agent dies before
     finishing is redelivered, and the idempotency key keeps an action from running twice."""
     return calls.execute(request)
+
+
+@shared_task(name="core.agents.stream", acks_late=True, ignore_result=True)
+def stream(request: dict) -> str:
+    """One streamed gateway call, relayed to its reader through the broker's Redis (no
+    result: the reader pops the items). `acks_late` as for calls; the stream's claim keeps a
+    redelivery from running it twice, and its reader's lease bounds how long it runs."""
+    return streamed_calls.execute(request)
 
 
 @shared_task(name="core.agents.heartbeat", ignore_result=True)

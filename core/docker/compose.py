@@ -14,7 +14,7 @@ import queue
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +78,7 @@ class ComposeProject:
     directory: Path | None = None
     compose_file: Path | None = None
     env_file: Path | None = None
+    cert_path: str | None = None  # a tcp host's TLS identity (ca/cert/key.pem), when it has one
 
     def argv(self, *command: str) -> list[str]:
         argv = [str(compose_binary()), "--ansi", "never", "--progress", "plain", "-p", self.name]
@@ -89,7 +90,10 @@ class ComposeProject:
 
     def environment(self) -> dict[str, str]:
         inherited = {key: os.environ[key] for key in INHERITED_ENVIRONMENT if key in os.environ}
-        return {**inherited, "DOCKER_HOST": self.docker_host}
+        environment = {**inherited, "DOCKER_HOST": self.docker_host}
+        if self.cert_path:
+            environment.update(DOCKER_TLS_VERIFY="1", DOCKER_CERT_PATH=self.cert_path)
+        return environment
 
     @property
     def cwd(self) -> str:
@@ -169,13 +173,15 @@ def logs(project: ComposeProject, service: str, tail: int) -> list[str]:
 def stream(
     project: ComposeProject,
     command: Iterable[str],
-    on_lines: Callable[[list[str]], None],
     timeout: float,
     flush_every: float = 0.25,
-) -> int:
-    """Run a long compose command, handing its output (stdout and stderr merged) to `on_lines`
-    in small batches while it runs, at most `flush_every` seconds late. Returns the exit code;
-    a command still running after `timeout` seconds is killed (exit code -9)."""
+    tick_every: float = 1.0,
+) -> Generator[list[str], None, int]:
+    """Run a long compose command, yielding its output (stdout and stderr merged) in small
+    batches while it runs, at most `flush_every` seconds late, and an empty batch after
+    `tick_every` seconds of silence (so a reader can stop listening while compose waits); the
+    generator returns the exit code (`code = yield from stream(...)`). A command still running
+    after `timeout` seconds, or whose reader closed the generator, is killed (exit code -9)."""
     process = subprocess.Popen(
         project.argv(*command),
         env=project.environment(),
@@ -214,13 +220,16 @@ def stream(
                 finished = True
             elif line:
                 pending.append(project.without_paths(line))
-            if pending and (time.monotonic() - last_flush >= flush_every or len(pending) >= 50):
-                on_lines(pending)
-                pending = []
+            since_flush = time.monotonic() - last_flush
+            if (pending and (since_flush >= flush_every or len(pending) >= 50)) or (
+                since_flush >= tick_every
+            ):
+                batch, pending = pending, []
+                yield batch
                 last_flush = time.monotonic()
-    finally:
         if pending:
-            on_lines(pending)
+            yield pending
+    finally:
         if not finished:
             process.kill()
         try:

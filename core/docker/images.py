@@ -95,6 +95,7 @@ def _pull_error(reference: ImageReference, message: str) -> str:
     return f"Pull of {reference} failed: {message}"
 
 
+@on_host("images.pull")
 def pull_image(host: DockerHost, reference: ImageReference) -> Iterator[dict]:
     """Start a pull and return its progress events (`status`, `id`, `progress`,
     `progressDetail`). Failures the engine reports before streaming raise here; failures
@@ -144,6 +145,7 @@ def _progress(reference: ImageReference, response, events) -> Iterator[dict]:
         response.close()
 
 
+@on_host("images.pulled_id")
 def pulled_image_id(host: DockerHost, reference: ImageReference) -> str | None:
     """The local id of a pulled reference (None when the engine does not have it)."""
     with engine(host) as client:

@@ -3,6 +3,10 @@
 Logs of a container without a TTY come multiplexed (8-byte frame headers per stream); with a
 TTY they are the raw terminal bytes. Both are decoded here into clean lines: Docker's RFC 3339
 timestamp first, trailing whitespace trimmed, empty lines dropped.
+
+On an agent host the agent reads its engine: `read_logs` is a shipped call, and a follow reads
+the streamed call `containers.logs.follow` (`follow_lines`, run on the agent) instead of the
+engine socket.
 """
 
 import queue
@@ -14,11 +18,12 @@ from dataclasses import dataclass, field
 
 from docker.types.daemon import CancellableStream
 
-from core.docker.host_calls import engine
+from core.docker.host_calls import engine, is_shipped, on_host, stream_on_host
 from core.hosts.models import DockerHost
 
 CHUNK = 64 * 1024
 FRAME_HEADER = 8
+TICK_SECONDS = 1.0  # a shipped follow says "still here" this often, so its agent can stop it
 _TIMESTAMP_ONLY = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
 
 
@@ -103,6 +108,7 @@ def _open(host: DockerHost, container_id: str, query: LogQuery, follow: bool):
     return LogDecoder(tty=tty), response.iter_content(CHUNK), response
 
 
+@on_host("containers.logs")
 def read_logs(host: DockerHost, container_id: str, query: LogQuery) -> list[str]:
     """The last `query.tail` lines, oldest first."""
     decoder, chunks, response = _open(host, container_id, query, follow=False)
@@ -116,10 +122,55 @@ def read_logs(host: DockerHost, container_id: str, query: LogQuery) -> list[str]
 END = object()
 
 
+class _EngineLines:
+    """New lines from this process's engine connection; `close()` shuts its socket down."""
+
+    reason = None
+
+    def __init__(self, host: DockerHost, container_id: str, query: LogQuery):
+        decoder, chunks, response = _open(host, container_id, query, follow=True)
+        self._decoder = decoder
+        self._stream = CancellableStream(chunks, response)
+
+    def __iter__(self) -> Iterator[str]:
+        for chunk in self._stream:
+            yield from self._decoder.feed(chunk)
+        yield from self._decoder.flush()
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _ShippedLines:
+    """New lines from the agent of the host (`follow_lines` there); `close()` ends its lease."""
+
+    def __init__(self, host, container_id: str, query: LogQuery, max_seconds: float):
+        self.reason = None
+        self._items = stream_on_host(
+            host, "containers.logs.follow", container_id, query, max_seconds
+        )
+        try:
+            next(self._items)  # the agent opened the log (or raised the engine's error)
+        except BaseException:
+            self._items.close()
+            raise
+
+    def __iter__(self) -> Iterator[str]:
+        for item in self._items:
+            if isinstance(item, dict):
+                self.reason = item.get("reason")
+            elif item is not None:
+                yield item
+
+    def close(self) -> None:
+        self._items.close()
+
+
 class LogFollower:
     """Lines as the container writes them, until it stops, the reader closes it, or
-    `max_seconds` pass. One reader thread per follower, ended by closing the engine socket; the
-    queue is bounded, so a stalled reader cannot grow memory."""
+    `max_seconds` pass. One reader thread per follower, ended by closing its source (the engine
+    socket, or an agent's stream); the queue is bounded, so a stalled reader cannot grow
+    memory."""
 
     QUEUE_LINES = 1000
 
@@ -131,9 +182,10 @@ class LogFollower:
         max_seconds: float,
         on_close: Callable[[], None] = lambda: None,
     ):
-        decoder, chunks, response = _open(host, container_id, query, follow=True)
-        self._decoder = decoder
-        self._stream = CancellableStream(chunks, response)
+        if is_shipped(host):
+            self._source = _ShippedLines(host, container_id, query, max_seconds)
+        else:
+            self._source = _EngineLines(host, container_id, query)
         self._lines: queue.Queue = queue.Queue(maxsize=self.QUEUE_LINES)
         self._closed = threading.Event()
         self._close_lock = threading.Lock()
@@ -158,13 +210,10 @@ class LogFollower:
 
     def _read(self) -> None:
         try:
-            for chunk in self._stream:
-                for line in self._decoder.feed(chunk):
-                    if not self._put(line):
-                        return
-            for line in self._decoder.flush():
+            for line in self._source:
                 if not self._put(line):
                     return
+            self.reason = self._source.reason or self.reason
         except Exception as exc:  # the socket was shut down under us, or the engine went away
             if not self._closed.is_set():
                 self.reason = f"log stream interrupted ({exc.__class__.__name__})"
@@ -189,7 +238,7 @@ class LogFollower:
             self._closed.set()
         self._watchdog.cancel()
         try:
-            self._stream.close()  # shuts the socket down, which wakes the reader thread
+            self._source.close()  # wakes the reader thread
         finally:
             self._on_close()
         if wait and threading.current_thread() is not self._thread:
@@ -207,3 +256,18 @@ def iter_lines(follower: LogFollower, wait: float) -> Iterator[str | None]:
         if item is END:
             return
         yield item
+
+
+@on_host("containers.logs.follow")
+def follow_lines(
+    host: DockerHost, container_id: str, query: LogQuery, max_seconds: float
+) -> Iterator[str | dict | None]:
+    """The streamed call `containers.logs.follow` (run where the engine is): None once the log
+    is open and after each quiet second, the lines, and last `{"reason": ...}` (why it ended)."""
+    follower = LogFollower(host, container_id, query, max_seconds)
+    try:
+        yield None
+        yield from iter_lines(follower, TICK_SECONDS)
+        yield {"reason": follower.reason}
+    finally:
+        follower.close()

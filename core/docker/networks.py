@@ -87,6 +87,7 @@ def _name_taken(client: docker.DockerClient, name: str) -> bool:
     return any(network["Name"] == name for network in client.api.networks(names=[name]))
 
 
+@on_host("networks.create")
 def create_network(host: DockerHost, spec: NetworkSpec) -> dict:
     """Create a network (409 when the name exists or the subnet overlaps another network)."""
     ipam = None

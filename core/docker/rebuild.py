@@ -12,7 +12,7 @@ from rest_framework import status
 
 from core.docker import containers, images
 from core.docker.errors import DockerAPIError, DockerConflict, DockerNotModified, EngineUnavailable
-from core.docker.host_calls import engine, engine_message
+from core.docker.host_calls import engine, engine_message, on_host
 from core.docker.image_reference import InvalidReference, parse_reference
 from core.docker.recreate_config import CreationSpec, creation_spec
 from core.docker.self_protection import refuse_self_by_inspect
@@ -117,6 +117,7 @@ def _restore(client, host, info, aside: str | None, new_id: str | None, was_runn
     return "; ".join(problems)
 
 
+@on_host("containers.rebuild")
 def rebuild(host: DockerHost, container_id: str, *, use_local: bool = False) -> dict:
     """Pull the image (unless `use_local`), then stop, set aside, recreate, start (when it was
     running) and finally remove the old container."""

@@ -43,6 +43,7 @@ def _known_driver(client: docker.DockerClient, driver: str) -> bool:
     return driver == "local" or driver in (client.info().get("Plugins") or {}).get("Volume", [])
 
 
+@on_host("volumes.create")
 def create_volume(host: DockerHost, spec: VolumeSpec) -> dict:
     """Create a volume. The engine silently returns an existing volume of the same name; here
     that is a 409, so a create never adopts someone else's data."""

@@ -6,6 +6,8 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from rest_framework import exceptions
 
+from core.containers import host_cache
+from core.docker import clients
 from core.editions.gates import enforce_limit
 from core.hosts.errors import DefaultHostRequired, DefaultHostUndeletable, SlugTaken
 from core.hosts.models import DockerHost, HostKind
@@ -92,12 +94,16 @@ def update_host(org_id: int, host_id: int, changes: dict) -> DockerHost:
     if changes.get("is_default") is False and host.is_default:
         raise DefaultHostRequired()
     became_tcp = changes.get("kind", host.kind) == HostKind.TCP and host.kind != HostKind.TCP
+    reached_at = (host.base_url, host.tls_material)
     for field in ("name", "slug", "kind", "base_url"):
         if field in changes:
             setattr(host, field, changes[field])
     check_base_url(host.kind, host.base_url)
     apply_tls(host, changes, required=became_tcp)
     _save_new(host)
+    if (host.base_url, host.tls_material) != reached_at and reached_at[0]:
+        # The pooled client of the old address (or identity) is of no further use.
+        transaction.on_commit(lambda: clients.forget(reached_at[0]))
     if changes.get("is_default") and not host.is_default:
         make_default(host)
     return host
@@ -108,6 +114,10 @@ def make_default(host: DockerHost) -> None:
     hosts_of(host.org_id).filter(is_default=True).exclude(pk=host.pk).update(is_default=False)
     DockerHost.objects.filter(pk=host.pk).update(is_default=True)
     host.is_default = True
+    # Bulk updates send no post_save: the remembered "default host" lookups must go now, and
+    # again at commit in case another thread remembered the old default in between.
+    host_cache.forget()
+    transaction.on_commit(host_cache.forget)
 
 
 @transaction.atomic

@@ -9,7 +9,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from rest_framework import exceptions
 
-from core.integrations.crypto import ConfigUndecryptable, decrypt_config, encrypt_config
+from core.hosts.models import DockerHost
+from core.integrations.crypto import (
+    ConfigUndecryptable,
+    decrypt_config,
+    encrypt_config,
+    rotate_rows,
+)
 
 FIELDS = {"ca": "tlsCa", "cert": "tlsCert", "key": "tlsKey"}
 
@@ -67,3 +73,8 @@ def material_of(sealed: str) -> dict | None:
         return decrypt_config(sealed)
     except ConfigUndecryptable:
         return None
+
+
+def rotate_all(*, dry_run: bool = False) -> dict:
+    """Re-seal every host's material with the newest key (`manage.py rotate_integration_keys`)."""
+    return rotate_rows(DockerHost.objects.all(), "tls_material", dry_run=dry_run)

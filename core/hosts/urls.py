@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/hosts/overview", views.FleetOverviewView.as_view(), name="api-hosts-overview"),
     path("api/hosts/containers", views.FleetContainersView.as_view(), name="api-hosts-containers"),
     path("api/hosts/<str:host_id>", views.HostDetailView.as_view(), name="api-host"),
+    path("api/hosts/<str:host_id>/ping", views.HostPingView.as_view(), name="api-host-ping"),
 ]

@@ -11,7 +11,7 @@ from core.api.base import TenantAPIView
 from core.api.body import validated
 from core.api.ids import parse_id
 from core.audit.services import record
-from core.hosts import fleet, services
+from core.hosts import checks, fleet, services
 from core.hosts.models import HostKind
 from core.hosts.selectors import get_host, hosts_of
 from core.hosts.serializers import HostRequest, enrollment_json, host_json
@@ -110,3 +110,14 @@ class FleetContainersView(TenantAPIView):
         limit, offset = page_params(request.query_params, default_limit=MAX_LIMIT)
         rows = fleet.containers(request.user.org_id)
         return Response({"containers": rows[offset : offset + limit], "total": len(rows)})
+
+
+class HostPingView(TenantAPIView):
+    """`GET /api/hosts/<id>/ping`: 200 when the host answers now, else its error (503 engine
+    unavailable, 502 TLS handshake failed, 504 agent offline), naming the host."""
+
+    roles = {"get": Role.VIEWER}
+
+    @extend_schema(summary="Check that a Docker host answers now", responses=OpenApiTypes.OBJECT)
+    def get(self, request, host_id: str):
+        return Response(checks.ping(get_host(request.user.org_id, parse_id(host_id, "host"))))

@@ -98,21 +98,26 @@ def reencrypt(token: str) -> str:
         raise ConfigUndecryptable() from None
 
 
-def rotate_all(*, dry_run: bool = False) -> dict:
-    """Re-encrypt every integration config with the newest key. Returns counts and the ids
-    of rows no configured key opens (left untouched)."""
-    from core.integrations.models import Integration
-
+def rotate_rows(rows, field: str, *, dry_run: bool = False) -> dict:
+    """Re-encrypt the sealed text in `field` of every row of the queryset `rows` with the
+    newest key. Returns counts and the ids of rows no configured key opens (left untouched);
+    a row changed meanwhile is left as it now is (its writer used the newest key)."""
     rotated, undecryptable = 0, []
-    for integration in Integration.objects.only("pk", "encrypted_config").iterator():
+    for pk, sealed in rows.exclude(**{field: ""}).values_list("pk", field).iterator():
         try:
-            token = reencrypt(integration.encrypted_config)
+            token = reencrypt(sealed)
         except ConfigUndecryptable:
-            undecryptable.append(str(integration.pk))
+            undecryptable.append(str(pk))
             continue
         if not dry_run:
-            Integration.objects.filter(
-                pk=integration.pk, encrypted_config=integration.encrypted_config
-            ).update(encrypted_config=token)
+            rows.model.objects.filter(pk=pk, **{field: sealed}).update(**{field: token})
         rotated += 1
-    return {"rotated": rotated, "undecryptable": undecryptable, "dryRun": dry_run}
+    return {"rotated": rotated, "undecryptable": undecryptable}
+
+
+def rotate_all(*, dry_run: bool = False) -> dict:
+    """Re-encrypt every integration config with the newest key."""
+    from core.integrations.models import Integration
+
+    result = rotate_rows(Integration.objects.all(), "encrypted_config", dry_run=dry_run)
+    return {**result, "dryRun": dry_run}

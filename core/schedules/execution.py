@@ -6,19 +6,30 @@ SCHEDULE_MISFIRE_GRACE_SECONDS old. A run is claimed by inserting its ScheduleRu
 (schedule, scheduled_for) pair is unique in the database: of any number of workers, retries
 or redelivered messages racing for the same minute exactly one insert succeeds, and only that
 one touches the container. A message that arrives after a later run time has passed runs
-that later one (a backlog collapses instead of replaying). A worker that dies between the
-claim and the action leaves a `running` row behind and the minute is not retried: at most
-once, never twice.
+that later one (a backlog collapses instead of replaying).
+
+A worker that dies mid-run leaves a `running` row behind; its message (`acks_late`) is
+delivered again. The row's `started_at` is a lease of SCHEDULE_RUN_LEASE_SECONDS (longer than
+any action may take): while it holds, the redelivery waits (RunInProgress, the task retries);
+once it has run out, the redelivery takes the run over with a conditional UPDATE and finishes
+it, doing the action only if the dead worker had not done it (`resume`): start and stop are
+idempotent (a 304 counts as done), a restart counts as done when the container started after
+the dead execution began. So the action happens once, not zero times and not twice.
+
+Beat drops a message it cannot publish (the broker was down at the due minute); the
+`catch_up` tick re-sends the runs of schedules whose `next_run` has passed without a run, and
+the unique row keeps a late duplicate harmless.
 """
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import leases
 from core.audit.services import record_event
 from core.docker import containers
 from core.docker.errors import DockerAPIError, DockerNotFound, DockerNotModified
@@ -33,10 +44,16 @@ from core.stacks.services import act_on_stack
 
 log = logging.getLogger(__name__)
 
+INTERRUPTED_STACK_RESTART = (
+    "Interrupted: the worker running this stack restart stopped; it was not repeated"
+)
 SCHEDULER_USER = "scheduler"
 STOP_SECONDS = containers.DEFAULT_STOP_SECONDS
 _ACTIONS = {Action.START: containers.start, Action.STOP: containers.stop,
             Action.RESTART: containers.restart}  # fmt: skip
+
+
+RunInProgress = leases.LeaseHeld  # what the tasks retry on
 
 
 def due_minute(schedule: Schedule, now):
@@ -71,6 +88,18 @@ def claim(schedule: Schedule, due) -> ScheduleRun | None:
         return None
 
 
+def take_over(run_id: int, now) -> tuple[ScheduleRun, object] | None:
+    """Claim a `running` run whose lease ran out (its worker died) for this execution by moving
+    the lease forward. Returns (run, when the abandoned execution started), or None when the
+    run is finished (or another execution took it over first); raises RunInProgress while the
+    lease holds."""
+    running = ScheduleRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
+    taken = leases.take_over(running, "started_at", settings.SCHEDULE_RUN_LEASE_SECONDS, now)
+    if taken is not None:
+        log.warning("Schedule run %s: taking over from a worker that stopped mid-run", run_id)
+    return taken
+
+
 def run_due(schedule_id: int, now=None) -> ScheduleRun | None:
     """What the beat-fired task does; returns the run it executed, else None."""
     now = now or timezone.now()
@@ -83,29 +112,57 @@ def run_due(schedule_id: int, now=None) -> ScheduleRun | None:
     due = due_minute(schedule, now)
     if due is None:
         log.info("Schedule %s: no run time due at %s; nothing to do", schedule_id, iso(now))
+        _advance_next_run(schedule, now)
         return None
-    run = claim(schedule, due)
+    run, abandoned_at = claim(schedule, due), None
     if run is None:
-        log.info("Schedule %s: the run of %s is already claimed", schedule_id, iso(due))
-        return None
-    execute(run, schedule)
+        existing = ScheduleRun.objects.filter(schedule=schedule, scheduled_for=due).first()
+        taken = take_over(existing.pk, now) if existing else None
+        if taken is None:
+            log.info("Schedule %s: the run of %s is already claimed", schedule_id, iso(due))
+            _advance_next_run(schedule, now)
+            return None
+        run, abandoned_at = taken
+    execute(run, schedule, abandoned_at)
     return run
 
 
-def run_manual(run_id: int) -> ScheduleRun | None:
-    """What the run-now task does: claims the queued row (once), then executes it."""
+def run_manual(run_id: int, now=None) -> ScheduleRun | None:
+    """What the run-now task does: claims the queued row (once), or takes over the run of a
+    worker that died, then executes it."""
+    now = now or timezone.now()
     claimed = ScheduleRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now()
+        status=RunStatus.RUNNING, started_at=now
     )
+    abandoned_at = None
     if not claimed:
-        return None
+        taken = take_over(run_id, now)
+        if taken is None:
+            return None
+        abandoned_at = taken[1]
     run = ScheduleRun.objects.select_related("schedule__host").get(pk=run_id)
     if run.schedule is None:
         _finish(run, "The schedule was deleted before the run started")
         _report(run, None)
         return run
-    execute(run, run.schedule)
+    execute(run, run.schedule, abandoned_at)
     return run
+
+
+def overdue_schedule_ids(now=None) -> list[int]:
+    """Enabled schedules whose next run time passed SCHEDULE_CATCH_UP_SECONDS ago or more and
+    was not run (no execution moved `next_run` on): beat could not send it."""
+    now = now or timezone.now()
+    late = now - timedelta(seconds=settings.SCHEDULE_CATCH_UP_SECONDS)
+    overdue = Schedule.objects.filter(enabled=True, next_run__lte=late)
+    return list(overdue.values_list("pk", flat=True))
+
+
+def _advance_next_run(schedule: Schedule, now) -> None:
+    if schedule.next_run is not None and schedule.next_run <= now:
+        Schedule.objects.filter(pk=schedule.pk, next_run=schedule.next_run).update(
+            next_run=next_run_of(schedule, after=now)
+        )
 
 
 def perform(schedule: Schedule) -> str:
@@ -127,6 +184,41 @@ def perform(schedule: Schedule) -> str:
         log.exception("Schedule %s: %s failed unexpectedly", schedule.pk, schedule.action)
         return "Internal error while running the action"
     return ""
+
+
+def resume(schedule: Schedule, abandoned_at) -> str:
+    """Finish the action of a run whose worker died after `abandoned_at`, without doing it a
+    second time: start and stop are idempotent; a restart is done already when the container
+    started after the dead execution began (engine and control-plane clocks agree to well
+    under a lease)."""
+    if schedule.action != Action.RESTART:
+        return perform(schedule)
+    if schedule.stack_name:
+        return INTERRUPTED_STACK_RESTART
+    try:
+        state = containers.inspect(schedule.host, schedule.container_id).get("State") or {}
+    except DockerNotFound:
+        return f"Container {schedule.container_name} ({schedule.container_id}) not found"
+    except DockerAPIError as exc:
+        return str(exc.detail)
+    started = _engine_time(state.get("StartedAt"))
+    if state.get("Running") and started is not None and started >= abandoned_at:
+        log.info("Schedule %s: the interrupted restart had happened", schedule.pk)
+        return ""
+    return perform(schedule)
+
+
+def _engine_time(text: str | None):
+    """Docker's RFC 3339 time with nanoseconds, as an aware datetime (None if unreadable)."""
+    if not text:
+        return None
+    head, dot, tail = text.rstrip("Z").partition(".")
+    try:
+        moment = datetime.fromisoformat(head).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    fraction = "".join(ch for ch in tail if ch.isdigit())[:6]
+    return moment.replace(microsecond=int(fraction.ljust(6, "0"))) if dot and fraction else moment
 
 
 def _perform_on_stack(schedule: Schedule) -> str:
@@ -151,8 +243,9 @@ def _perform_on_stack(schedule: Schedule) -> str:
     )
 
 
-def execute(run: ScheduleRun, schedule: Schedule) -> None:
-    error = perform(schedule)
+def execute(run: ScheduleRun, schedule: Schedule, abandoned_at=None) -> None:
+    """Do the action (or, taking over from a dead worker, finish it) and record the outcome."""
+    error = perform(schedule) if abandoned_at is None else resume(schedule, abandoned_at)
     now = timezone.now()
     _finish(run, error, now)
     Schedule.objects.filter(pk=schedule.pk).update(

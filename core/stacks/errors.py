@@ -40,7 +40,7 @@ class StackChanged(APIException):
 
 
 class HostNotSupported(BadRequest):
-    default_detail = "Compose deployments are only supported on local and tcp hosts"
+    default_detail = "Compose deployments need a host with an engine address or an agent"
 
 
 class BrokerUnavailable(APIException):

@@ -1,9 +1,9 @@
-"""Compose files name other files that compose reads on the machine running it, the control
-plane: `env_file`, `include`, `extends.file`, `build` contexts, `secrets`/`configs` files,
-`label_file`. A deployment may only name files inside its own project directory; a path that
-is absolute, climbs out with `..`, starts at the home directory or is built by interpolation
-could read the control plane's own files (its secrets) into a container. Checked before
-compose sees the file at all."""
+"""Compose files name other files that compose reads on the machine running it (the control
+plane, or an agent for an agent host; both check): `env_file`, `include`, `extends.file`,
+`build` contexts, `secrets`/`configs` files, `label_file`. A deployment may only name files
+inside its own project directory; a path that is absolute, climbs out with `..`, starts at the
+home directory or is built by interpolation could read that machine's own files (its secrets)
+into a container. Checked before compose sees the file at all."""
 
 import re
 

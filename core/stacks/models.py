@@ -69,9 +69,6 @@ class OperationStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-ACTIVE_STATUSES = (OperationStatus.QUEUED, OperationStatus.RUNNING)
-
-
 class StackOperation(models.Model):
     """A long compose command run by a worker. It outlives a deleted stack (`stack` becomes
     null, `stack_name` stays) so its output can still be read."""
@@ -97,6 +94,9 @@ class StackOperation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The running worker's lease (core.leases): renewed while compose runs; a redelivered
+    # message takes the operation over once it is older than STACK_OPERATION_LEASE_SECONDS.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,10 +6,9 @@ tenant's stack is simply not found.
 
 from django.db.models import Max
 
-from core.docker import compose
 from core.docker import stacks as engine_stacks
 from core.hosts.models import DockerHost
-from core.stacks import presenters
+from core.stacks import presenters, runner
 from core.stacks.errors import (
     DeploymentNotFound,
     OperationNotFound,
@@ -18,7 +17,6 @@ from core.stacks.errors import (
 )
 from core.stacks.models import Stack, StackOperation, StackVersion
 from core.stacks.names import validate_stack_name
-from core.stacks.workspace import labelled_project
 
 MAX_LINES_PER_READ = 1000
 DEFAULT_LOG_TAIL = 100
@@ -83,19 +81,18 @@ def get_stack(org_id: int, host: DockerHost, name: str) -> dict:
     return _with_deployment(summary, stack)
 
 
-def _existing_project(org_id: int, host: DockerHost, name: str):
-    """The project behind a stack that exists as containers or as a deployment."""
+def _existing_containers(org_id: int, host: DockerHost, name: str) -> list[dict]:
+    """`compose ps` of a stack that exists as containers or as a deployment."""
     validate_stack_name(name)
-    project = labelled_project(host, name)
-    containers = compose.ps(project)
+    containers = runner.project_containers(host, name)
     if not containers and find_deployment(org_id, host, name) is None:
         raise StackNotFound()
-    return project, containers
+    return containers
 
 
 def services(org_id: int, host: DockerHost, name: str) -> list[dict]:
     """`compose ps` grouped by service: every container of the project, stopped ones too."""
-    _, containers = _existing_project(org_id, host, name)
+    containers = _existing_containers(org_id, host, name)
     grouped: dict[str, list[dict]] = {}
     for container in containers:
         grouped.setdefault(container.get("Service") or "", []).append(
@@ -139,13 +136,13 @@ def parse_tail(raw: str | None) -> int:
 
 def logs(org_id: int, host: DockerHost, name: str, service: str | None, tail: int) -> dict:
     """The last `tail` lines of each service (or only `service`), keyed by service."""
-    project, containers = _existing_project(org_id, host, name)
+    containers = _existing_containers(org_id, host, name)
     names = sorted({c.get("Service") for c in containers if c.get("Service")})
     if service is not None:
         if service not in names:
             raise StackNotFound("Service not found")
         names = [service]
-    return {each: compose.logs(project, each, tail) for each in names}
+    return {each: runner.service_logs(host, name, each, tail) for each in names}
 
 
 def versions(stack: Stack) -> list[dict]:

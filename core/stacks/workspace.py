@@ -1,7 +1,9 @@
-"""Where a deployment's compose files live: DATA_DIR/stacks/<org id>/<host id>/<name>/.
+"""Where a deployment's compose files live: DATA_DIR/stacks/<org id>/<host id>/<name>/ on the
+machine that runs compose for the host (the control plane for local and tcp hosts, the agent
+for an agent host).
 
-The worker that runs an operation writes the version it deploys there first, so the database
-is the only source of truth and any worker can run any operation.
+The runner writes the version it deploys there first, so the database is the only source of
+truth and any worker (or a re-created agent) can run any operation.
 """
 
 import os
@@ -12,13 +14,18 @@ from pathlib import Path
 
 from django.conf import settings
 
+from core.docker.clients import certificate_directory
 from core.docker.compose import ComposeProject
+from core.docker.host_calls import tls_of
 from core.hosts.models import DockerHost, HostKind
 from core.stacks.errors import HostNotSupported, InvalidStackName
 from core.stacks.names import validate_deployment_name
 
 COMPOSE_FILE = "compose.yaml"
 ENV_FILE = ".env"
+# `compose config` reads files only; it is pointed at no engine at all (an agent host's engine
+# is not reachable from the control plane).
+NO_ENGINE = "unix:///nonexistent/cockpit-validation.sock"
 
 
 def stacks_root() -> Path:
@@ -37,10 +44,23 @@ def project_directory(org_id: int, host_id: int, name: str) -> Path:
 
 
 def docker_host_address(host: DockerHost) -> str:
-    """The engine address compose is pointed at (DOCKER_HOST in its environment)."""
+    """The engine address compose is pointed at (DOCKER_HOST in its environment), on the
+    machine running compose for the host (an agent's host is local to the agent)."""
     if host.kind == HostKind.AGENT or not host.base_url:
         raise HostNotSupported()
     return host.base_url
+
+
+def certificate_path(host: DockerHost) -> str | None:
+    """A tcp host's TLS identity as files compose reads (DOCKER_CERT_PATH), or None."""
+    tls = tls_of(host)
+    return certificate_directory(host.base_url, tls) if tls else None
+
+
+def refuse_unreachable(host: DockerHost) -> None:
+    """HostNotSupported for a host compose can run against neither here nor on an agent."""
+    if host.kind != HostKind.AGENT:
+        docker_host_address(host)
 
 
 def _write(path: Path, text: str, mode: int) -> None:
@@ -79,6 +99,7 @@ def deployment_project(
         name=name,
         docker_host=docker_host_address(host),
         host_name=host.name,
+        cert_path=certificate_path(host),
         directory=directory,
         compose_file=compose_file,
         env_file=env_file,
@@ -87,12 +108,18 @@ def deployment_project(
 
 def labelled_project(host: DockerHost, name: str) -> ComposeProject:
     """A project addressed by its name alone: compose finds its containers by label."""
-    return ComposeProject(name=name, docker_host=docker_host_address(host), host_name=host.name)
+    return ComposeProject(
+        name=name,
+        docker_host=docker_host_address(host),
+        host_name=host.name,
+        cert_path=certificate_path(host),
+    )
 
 
 @contextmanager
 def scratch_project(host: DockerHost, name: str, compose: str, env: str | None):
-    """The files in a throw-away directory, for validating them without touching the live ones."""
+    """The files in a throw-away directory on this machine, for validating them (`compose
+    config`, which needs no engine) without touching the live ones, whatever the host's kind."""
     scratch_root = stacks_root() / ".scratch"
     scratch_root.mkdir(parents=True, exist_ok=True, mode=0o700)
     directory = Path(tempfile.mkdtemp(dir=scratch_root, prefix="validate-"))
@@ -100,7 +127,7 @@ def scratch_project(host: DockerHost, name: str, compose: str, env: str | None):
         compose_file, env_file = write_project(directory, compose, env)
         yield ComposeProject(
             name=name,
-            docker_host=docker_host_address(host),
+            docker_host=NO_ENGINE,
             host_name=host.name,
             directory=directory,
             compose_file=compose_file,

@@ -59,7 +59,10 @@ async def authenticate(scope) -> Identity:
         return verify_access_token(raw)
     params = query_params(scope)
     if "ticket" in params:
-        redeemed = await sync_to_async(tickets.redeem, thread_sensitive=False)(params["ticket"])
+        try:
+            redeemed = await sync_to_async(tickets.redeem, thread_sensitive=False)(params["ticket"])
+        except tickets.TicketStoreUnavailable as exc:
+            raise StreamRefused(503, str(exc.detail)) from exc
         if redeemed is None:
             raise StreamRefused(401, INVALID_TICKET)
         return Identity(*redeemed)

@@ -8,16 +8,35 @@ web process can redeem it); the delete that redeems it is atomic in Redis and on
 filesystem, so of two racing redemptions exactly one wins.
 """
 
+import logging
 import secrets
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from rest_framework import exceptions, status
 
 from core.accounts.principal import Principal
 from core.accounts.tokens import sha256_hex
 
+log = logging.getLogger(__name__)
+
 KEY_PREFIX = "stream:ticket:"
+
+
+class TicketStoreUnavailable(exceptions.APIException):
+    """The shared cache holding tickets (Redis) is down: a 503, not a 500."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Stream tickets unavailable; try again shortly"
+
+
+def _cache_call(method: str, *args, **kwargs):
+    try:
+        return getattr(cache, method)(*args, **kwargs)
+    except Exception as exc:  # redis-py and the file cache raise their own errors
+        log.warning("stream ticket store unavailable: %s", exc.__class__.__name__)
+        raise TicketStoreUnavailable() from exc
 
 
 def _key(ticket: str) -> str:
@@ -29,17 +48,18 @@ def issue(principal: Principal, token_expires_at: float) -> tuple[str, int]:
     remaining = int(token_expires_at - time.time())
     ttl = max(1, min(settings.SSE_TICKET_SECONDS, remaining))
     ticket = secrets.token_urlsafe(32)
-    cache.set(_key(ticket), (principal, token_expires_at, time.time() + ttl), timeout=ttl)
+    _cache_call("set", _key(ticket), (principal, token_expires_at, time.time() + ttl), timeout=ttl)
     return ticket, ttl
 
 
 def redeem(ticket: str) -> tuple[Principal, float] | None:
-    """(principal, when its token expires) once per ticket; None if unknown, used or expired."""
+    """(principal, when its token expires) once per ticket; None if unknown, used or expired;
+    TicketStoreUnavailable when the cache cannot be asked."""
     if not ticket or len(ticket) > 128:
         return None
     key = _key(ticket)
-    record = cache.get(key)
-    if record is None or not cache.delete(key):
+    record = _cache_call("get", key)
+    if record is None or not _cache_call("delete", key):
         return None
     principal, token_expires_at, valid_until = record
     if time.time() > valid_until:  # the file cache only expires entries when read

@@ -60,6 +60,7 @@ MATRIX: dict[str, dict[str, str | dict[str, str]]] = {
     "api/hosts/overview": {"get": VIEWER},
     "api/hosts/containers": {"get": VIEWER},
     "api/hosts/<str:host_id>/enrollment": {"post": ADMIN},
+    "api/hosts/<str:host_id>/ping": {"get": VIEWER},
     "api/agents/enroll": {"post": PUBLIC},
     # --- service, editions, audit -------------------------------------------------------------
     "api/health": {"get": VIEWER},

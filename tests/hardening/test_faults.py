@@ -1,6 +1,6 @@
 """Faults, each a test (issue 8): the Docker engine stops mid-request and comes back, the task
-broker is down, the database is locked. Not here yet: Redis going away under real daphne +
-worker processes, and a worker killed mid-task (see the hardening report).
+broker is down, the database is locked. Redis going away, a worker killed mid-task and a due
+minute falling into a broker outage, on real web/worker/beat processes: test_outages.py.
 
 Answers during a fault are JSON errors with a 5xx that says which part failed (503), never a
 500 with a stack trace; after the fault the same requests work again."""

@@ -92,6 +92,8 @@ class ImagePullView(TenantAPIView):
             except DockerAPIError as exc:
                 yield _line({"done": True, "error": str(exc.detail)})
                 return
+            finally:
+                events.close()  # a departed client: the engine (or the agent) stops the pull
             yield _line({"done": True, "image": str(reference), "id": image})
 
         return streaming_response(request, stream(), "application/x-ndjson")

@@ -6,8 +6,14 @@ from django.contrib.messages import get_messages
 from core.accounts.models import ApiKey, Organization, User
 from core.accounts.tokens import sha256_hex
 from core.hosts.models import DockerHost
+from tests.pki import client_tls_body
 
 pytestmark = pytest.mark.django_db
+
+
+def tls_form_fields() -> dict:
+    body = client_tls_body()
+    return {"tls_ca": body["tlsCa"], "tls_cert": body["tlsCert"], "tls_key": body["tlsKey"]}
 
 
 @pytest.fixture
@@ -146,6 +152,7 @@ def test_host_admin_validates_the_url_and_hands_over_the_default(staff, org):
             "base_url": "tcp://10.1.1.1:2376",
             "is_default": "on",
             "status": "unknown",
+            **tls_form_fields(),
         },
     )
     assert good.status_code == 302

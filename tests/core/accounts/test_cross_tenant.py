@@ -45,6 +45,7 @@ def test_foreign_objects_are_404(call, mine, theirs):
         ("put", f"/auth/users/{user}/role", {"role": "admin"}),
         ("delete", f"/api/keys/{key}", None),
         ("get", f"/api/hosts/{host}", None),
+        ("get", f"/api/hosts/{host}/ping", None),
         ("put", f"/api/hosts/{host}", {"name": "stolen"}),
         ("delete", f"/api/hosts/{host}", None),
         ("delete", f"/api/hosts/{theirs['default_host'].pk}", None),

@@ -2,8 +2,10 @@
 host, through a real Redis broker, with real web, worker and beat processes on a file
 database. Containers are listed and acted on per host, the cross-host overview adds up, an
 agent killed mid-action never acts twice, and a stopped agent turns its host offline within the
-heartbeat window."""
+heartbeat window. On an agent host, logs are read and followed, networks and volumes created,
+a container rebuilt and a pull refused as on a local host."""
 
+import http.client
 import os
 import threading
 import time
@@ -12,7 +14,9 @@ from datetime import UTC, datetime
 
 import docker
 import pytest
+from redis import Redis
 
+from core.agents import stream_protocol
 from fixtures.test_image import ensure_test_image
 from tests.core.agents.cluster import Agent, ControlPlane, wait_until
 from tools.testenv import private_dockerd
@@ -54,6 +58,96 @@ def hosts_by_slug(cockpit) -> dict:
 
 def names(listing: dict) -> set[str]:
     return {c["name"] for c in listing["containers"] if c["name"].startswith(PREFIX)}
+
+
+def follow_until(api, path: str, wanted: str, on_open, seconds: float = 30) -> list[str]:
+    """Read a log follow's SSE lines until one ends with `wanted`, then hang up."""
+    connection = http.client.HTTPConnection("127.0.0.1", int(api.base.rsplit(":", 1)[1]), 10)
+    seen: list[str] = []
+    try:
+        connection.request("GET", path, headers={"Authorization": f"Bearer {api.token}"})
+        response = connection.getresponse()
+        assert response.status == 200, response.read()
+        deadline = time.monotonic() + seconds
+        opened = False
+        while time.monotonic() < deadline:
+            line = response.readline().decode().rstrip("\r\n")
+            if line.startswith("data: "):
+                seen.append(line[len("data: ") :])
+                if not opened:
+                    opened = True
+                    on_open()
+                if seen[-1].endswith(wanted):
+                    return seen
+        raise AssertionError(f"{wanted!r} never came: {seen}")
+    finally:
+        connection.close()  # the client goes away
+
+
+def stream_leases(redis) -> list[bytes]:
+    return list(redis.scan_iter(match=f"{stream_protocol.PREFIX}*:lease"))
+
+
+def docker_operations_on_an_agent_host(cockpit, agent, engine, redis_url, test_image):
+    """Logs (read and follow), networks, volumes, rebuild and pull through an agent: the
+    answers a local host gives."""
+    api, redis = cockpit.api, Redis.from_url(redis_url)
+    talker = engine.containers.run(
+        test_image,
+        ["sh", "-c", "echo first-line; trap 'exit 0' TERM; while true; do sleep 1; done"],
+        name=PREFIX + "talker", labels={"ck-test": "agents"}, detach=True,
+    )  # fmt: skip
+    wait_until(lambda: b"first-line" in talker.logs(), 10, "the talker's first line")
+    status, logs = api.call("GET", f"/api/containers/{talker.id}/logs?host=edge-a&tail=10")
+    assert status == 200, logs
+    assert logs["lines"][0].endswith(" first-line")
+
+    # A follow gets what the container prints after it began, and its end reaches the agent.
+    others = set(stream_leases(redis))  # earlier tests' streams share this Redis
+
+    def ours() -> set[bytes]:
+        return set(stream_leases(redis)) - others
+
+    def print_late():
+        assert len(ours()) == 1  # the reader's lease, while it reads
+        talker.exec_run(["sh", "-c", "echo late-line > /proc/1/fd/1"])
+
+    path = f"/api/containers/{talker.id}/logs?host=edge-a&follow=true&tail=1"
+    seen = follow_until(api, path, "late-line", print_late)
+    assert seen[0].endswith(" first-line")
+    wait_until(lambda: not ours(), 10, "the lease to go with its reader")
+    wait_until(lambda: "stopped: its reader went away" in agent.output, 10, "the agent to stop")
+
+    status, network = api.call("POST", "/api/networks?host=edge-a", {"name": PREFIX + "net"})
+    assert status == 201, network
+    listed = api.call("GET", "/api/networks?host=edge-a")[1]["networks"]
+    assert network["id"] in {row["id"] for row in listed}
+    assert engine.networks.get(network["id"]).name == PREFIX + "net"
+    again = api.call("POST", "/api/networks?host=edge-a", {"name": PREFIX + "net"})
+    assert again == (409, {"error": f"Network {PREFIX}net already exists"})
+    status, volume = api.call("POST", "/api/volumes?host=edge-a", {"name": PREFIX + "vol"})
+    assert status == 201, volume
+    listed = api.call("GET", "/api/volumes?host=edge-a")[1]["volumes"]
+    assert PREFIX + "vol" in {row["name"] for row in listed}
+
+    status, rebuilt = api.call(
+        "POST", f"/api/containers/{talker.id}/rebuild?host=edge-a", {"pull": False}
+    )
+    assert status == 200, rebuilt
+    assert (rebuilt["previousId"], rebuilt["name"], rebuilt["pulled"]) == (
+        talker.id, PREFIX + "talker", False
+    )  # fmt: skip
+    recreated = engine.containers.get(PREFIX + "talker")
+    assert recreated.id == rebuilt["id"] != talker.id
+    assert recreated.status == "running"
+
+    # No registry answers: the agent's pull fails exactly as the local host's does.
+    image = {"image": "127.0.0.1:1/ck/unreachable:1"}  # loopback: refused at once
+    on_agent = api.call("POST", "/api/images/pull?host=edge-a", image)
+    locally = api.call("POST", "/api/images/pull", image)
+    assert on_agent == locally
+    assert on_agent[0] == 502
+    assert "Registry unreachable while pulling" in on_agent[1]["error"]
 
 
 def test_agents_end_to_end(tmp_path, redis_url, engines, docker_client, test_image):
@@ -153,6 +247,10 @@ def test_agents_end_to_end(tmp_path, redis_url, engines, docker_client, test_ima
         assert fleet["total"] == overview["totals"]["containers"]["total"]
         on_a = {c["name"] for c in fleet["containers"] if c["host"]["slug"] == "edge-a"}
         assert on_a == {PREFIX + "a1", PREFIX + "slow"}
+
+        docker_operations_on_an_agent_host(
+            cockpit, agents["edge-a"], engine_a, redis_url, test_image
+        )
 
         # An agent killed mid-action: the redelivered task sees the idempotency key and does
         # not act again; the caller hears that the action was interrupted.

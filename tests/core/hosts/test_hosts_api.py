@@ -221,3 +221,19 @@ def test_host_changes_are_audited(admin, org):
 
     admin.post("/api/hosts", {"name": "Aud", "baseUrl": "unix:///s"}, format="json")
     assert AuditLog.objects.filter(org=org, action="host.create", target="aud").exists()
+
+
+def test_ping_names_a_host_that_does_not_answer(auth_client, org):
+    viewer = auth_client("viewer")
+    dead = DockerHost.objects.create(
+        org=org, name="Gone", slug="gone", base_url="unix:///tmp/ck-hosts-no-engine.sock"
+    )
+    response = viewer.get(f"/api/hosts/{dead.pk}/ping")
+    assert (response.status_code, response.json()) == (
+        503,
+        {"error": "Docker engine unavailable on host Gone"},
+    )
+    edge = DockerHost.objects.create(org=org, name="Edge", slug="edge", kind="agent")
+    response = viewer.get(f"/api/hosts/{edge.pk}/ping")
+    assert response.status_code == 504
+    assert response.json()["error"].startswith("Host Edge did not answer within")

@@ -81,7 +81,10 @@ def test_key_rotation_with_the_management_command(admin, settings):
     assert crypto.decrypt_config(before)["bearerToken"] == SECRET_VALUE
     out = StringIO()
     call_command("rotate_integration_keys", stdout=out)
-    assert json.loads(out.getvalue()) == {"rotated": 2, "undecryptable": [], "dryRun": False}
+    assert json.loads(out.getvalue()) == {
+        "rotated": 2, "undecryptable": [], "dryRun": False,
+        "hosts": {"rotated": 0, "undecryptable": []},
+    }  # fmt: skip
     settings.INTEGRATIONS_KEY = [KEY_B]  # the old key is gone
     settings.JWT_SECRET = "another-jwt-secret-for-this-test-0123456789abcdef"
     for integration_id in (first, second):

@@ -3,6 +3,7 @@ folder), its exit codes, and the environment it is given."""
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -93,10 +94,19 @@ def test_an_unreachable_engine_is_503_with_the_host_name():
     assert str(raised.value.detail) == "Docker engine unavailable on host far"
 
 
+def drain(output) -> tuple[list[list[str]], int]:
+    """Every batch a `compose.stream` generator yields, and the exit code it returns."""
+    batches = []
+    while True:
+        try:
+            batches.append(next(output))
+        except StopIteration as finished:
+            return batches, finished.value
+
+
 def test_stream_hands_over_lines_while_the_command_runs(tmp_path):
     project = scratch(tmp_path, compose_file(app=service()))
-    batches: list[list[str]] = []
-    code = compose.stream(project, ["config", "--services"], batches.append, timeout=60)
+    batches, code = drain(compose.stream(project, ["config", "--services"], timeout=60))
     assert code == 0
     assert [line for batch in batches for line in batch] == ["app"]
 
@@ -105,7 +115,26 @@ def test_stream_kills_a_command_past_its_timeout(tmp_path, monkeypatch):
     project = scratch(tmp_path, compose_file(app=service()))
     # `compose_binary` is replaced by a program that never ends on its own.
     monkeypatch.setattr(ComposeProject, "argv", lambda self, *c: ["sleep", "30"])
-    lines: list[str] = []
-    code = compose.stream(project, [], lines.extend, timeout=0.5)
+    batches, code = drain(compose.stream(project, [], timeout=0.5))
     assert code == -9
-    assert lines[-1].startswith("Cockpit: compose did not finish within")
+    assert batches[-1][-1].startswith("Cockpit: compose did not finish within")
+
+
+def test_a_reader_that_stops_listening_kills_the_command(tmp_path, monkeypatch):
+    project = scratch(tmp_path, compose_file(app=service()))
+    script = "echo started; exec sleep 30"
+    monkeypatch.setattr(ComposeProject, "argv", lambda self, *c: ["sh", "-c", script])
+    output = compose.stream(project, [], timeout=60, flush_every=0.05)
+    assert next(output) == ["started"]
+    started = time.monotonic()
+    output.close()  # the caller went away: the command does not run on for 30 s
+    assert time.monotonic() - started < 5
+
+
+def test_a_quiet_command_ticks_with_empty_batches(tmp_path, monkeypatch):
+    project = scratch(tmp_path, compose_file(app=service()))
+    monkeypatch.setattr(ComposeProject, "argv", lambda self, *c: ["sh", "-c", "sleep 1; echo done"])
+    batches, code = drain(compose.stream(project, [], timeout=60, tick_every=0.2))
+    assert code == 0
+    assert batches[-1] == ["done"]
+    assert [] in batches[:-1]

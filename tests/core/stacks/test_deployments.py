@@ -83,7 +83,8 @@ def test_other_invalid_files_are_400(admin, projects, compose, fragment):
 @pytest.mark.parametrize(
     "name", ["../../etc", "..", "a/b", "/abs", ".env", "UPPER", "dots.in.name", "a" * 65, ""]
 )
-def test_unsafe_or_non_compose_names_are_400(admin, db, host, name):
+def test_unsafe_or_non_compose_names_are_400(admin, db, host, name, settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # an empty stacks root: nothing may be written into it
     response = create(admin, name, compose_file(app=service()))
     assert response.status_code == 400
     body = response.json()
