@@ -1,9 +1,11 @@
 """The Celery application: control-plane workers, beat and host agents share it.
 
 Queues: control-plane work runs on Celery's default queue (`celery`); every Docker call and
-sample of an `agent` host runs on that host's queue `host.<id>`, consumed only by its agent
-(core.agents). An agent process (COCKPIT_AGENT=1, started by `manage.py agent`) takes its
-broker, result backend and unacked-message settings from its enrollment credentials.
+sample of an `agent` host runs on that host's queue `host.<id>`, and every streamed call (log
+follows, pulls, compose runs) on `host.<id>.streams`, both consumed only by its agent's two
+workers (core.agents.supervisor). An agent process (COCKPIT_AGENT=1, started by
+`manage.py agent`) takes its broker, result backend and unacked-message settings from its
+enrollment credentials.
 """
 
 import os

@@ -139,6 +139,8 @@ ENROLLMENT_TOKEN = env.str("ENROLLMENT_TOKEN", default="")
 AGENT_BROKER_OVERRIDE = env.str("BROKER_URL", default="")
 AGENT_VISIBILITY_TIMEOUT = env.int("AGENT_VISIBILITY_TIMEOUT", default=300)
 AGENT_CONCURRENCY = env.int("AGENT_CONCURRENCY", default=2)
+# Streamed calls (log follows, pulls, compose) run on the agent's second worker, in threads.
+AGENT_STREAM_CONCURRENCY = env.int("AGENT_STREAM_CONCURRENCY", default=8)
 
 # --- Django ---------------------------------------------------------------------------------
 INSTALLED_APPS = [

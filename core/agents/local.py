@@ -3,21 +3,34 @@
 - its credentials, obtained once by enrolling (`manage.py agent`) and kept in
   `DATA_DIR/agent.json` (mode 0600) so a restart needs no new token;
 - the Celery configuration of an agent worker: the broker the control plane handed out, the
-  result backend on it, and its own unacked-message keys with a short visibility timeout, so a
-  task of an agent that died is redelivered (to its restarted self) within that timeout
-  without touching the control plane's long-running tasks;
-- BOOT_ID, one per agent process tree (prefork children inherit it), which tells a redelivery
-  to a restarted agent from one to the same agent.
+  result backend on it, and unacked-message keys of its own queue with a short visibility
+  timeout, so a task of an agent that died is redelivered (to its restarted self) within that
+  timeout without touching the control plane's long-running tasks;
+- which of the agent's two workers this process is (COCKPIT_AGENT_WORKER, set by `manage.py
+  agent`): `calls` (prefork, queue `host.<id>`: plain calls, samples, heartbeats) or `streams`
+  (threads, queue `host.<id>.streams`: streamed calls);
+- BOOT_ID, one per agent start, shared by both workers and their prefork children (`manage.py
+  agent` hands its own down as COCKPIT_AGENT_BOOT_ID), which tells a redelivery to a restarted
+  agent from one to the same agent;
+- SHUTTING_DOWN, set when this worker begins a warm shutdown: its running streams end at once
+  (their readers hear why) rather than hold the shutdown for as long as someone reads.
 """
 
 import json
 import os
+import threading
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from core.agents.queues import host_stream_queue
+
 CREDENTIALS_FILE = "agent.json"
-BOOT_ID = uuid.uuid4().hex
+CALLS_WORKER, STREAMS_WORKER = "calls", "streams"
+WORKER_VARIABLE, BOOT_ID_VARIABLE = "COCKPIT_AGENT_WORKER", "COCKPIT_AGENT_BOOT_ID"
+WORKER = os.environ.get(WORKER_VARIABLE, CALLS_WORKER)
+BOOT_ID = os.environ.get(BOOT_ID_VARIABLE) or uuid.uuid4().hex
+SHUTTING_DOWN = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,14 @@ class Credentials:
             heartbeat_seconds=float(answer["heartbeatSeconds"]),
         )
 
+    @property
+    def stream_queue(self) -> str:
+        return host_stream_queue(self.host_id)
+
+    def queue_of(self, worker: str) -> str:
+        """The queue the agent's `worker` (CALLS_WORKER or STREAMS_WORKER) consumes."""
+        return self.stream_queue if worker == STREAMS_WORKER else self.queue
+
 
 def credentials_path(data_dir: Path) -> Path:
     return Path(data_dir) / CREDENTIALS_FILE
@@ -64,9 +85,11 @@ def save(data_dir: Path, credentials: Credentials) -> None:
     partial.replace(path)
 
 
-def celery_settings(credentials: Credentials, broker_override: str, visibility: int) -> dict:
+def celery_settings(
+    credentials: Credentials, broker_override: str, visibility: int, worker: str
+) -> dict:
     broker = broker_override or credentials.broker_url
-    queue = credentials.queue
+    queue = credentials.queue_of(worker)
     return {
         "broker_url": broker,
         "result_backend": broker,

@@ -1,9 +1,12 @@
-"""The agent's side of a streamed host call (task `core.agents.stream` on `host.<id>`).
-Protocol and keys: core.agents.stream_protocol.
+"""The agent's side of a streamed host call (task `core.agents.stream` on `host.<id>.streams`,
+run by the agent's stream worker: a thread pool, so every function here may run in several
+threads at once and keeps its state in its own call). Protocol and keys:
+core.agents.stream_protocol.
 
 The call's iterator runs in a thread of its own, so however long it blocks, the task keeps
 checking its reader's lease every second (and says `alive` when there is nothing new). When the
-lease lapses the thread is told to stop: it closes the iterator at its next item or tick (a
+lease lapses (or the worker begins a warm shutdown: the reader hears that the agent is
+stopping) the thread is told to stop: it closes the iterator at its next item or tick (a
 streamed function ticks with None while it waits), which releases what it holds (for a log
 follow, the engine connection).
 
@@ -23,7 +26,7 @@ from rest_framework.exceptions import APIException
 
 from core.agents import stream_protocol as protocol
 from core.agents.calls import error_outcome, interrupted, local_host, refuse_own_container
-from core.agents.local import BOOT_ID
+from core.agents.local import BOOT_ID, SHUTTING_DOWN
 from core.agents.wire import UnshippableValue, decode_call
 from core.docker.host_calls import CALLS
 
@@ -99,8 +102,17 @@ def reader_gone() -> dict:
     )
 
 
-def pump(channel: _Channel, items: Iterator) -> str:
-    """Relay `items` to the reader until they end or the reader goes away; how it ended."""
+def agent_stopping(host_name: str) -> dict:
+    return error_outcome(
+        503,
+        f"The agent of host {host_name} is stopping; open the stream again once it is back",
+        "AgentStopping",
+    )
+
+
+def pump(channel: _Channel, items: Iterator, host_name: str) -> str:
+    """Relay `items` to the reader until they end, the reader goes away or the worker stops;
+    how it ended."""
     buffer: queue.Queue = queue.Queue(maxsize=BUFFER_ITEMS)
     stop = threading.Event()
     producer = threading.Thread(
@@ -110,6 +122,9 @@ def pump(channel: _Channel, items: Iterator) -> str:
     checked = 0.0
     try:
         while True:
+            if SHUTTING_DOWN.is_set():
+                channel.end_with(agent_stopping(host_name))
+                return "agent stopping"
             if time.monotonic() - checked >= protocol.TICK:  # the lease, once a second
                 if not channel.reader_present():
                     channel.end_with(reader_gone())  # read only by a reader that was just slow
@@ -176,7 +191,9 @@ def execute(request: dict) -> str:
     items = _start(request, channel)
     if items is None:
         return "error"
-    ended = pump(channel, items)
+    ended = pump(channel, items, host_name)
     if ended == "reader gone":
         log.info("stream %s (%s) stopped: its reader went away", key, request.get("call"))
+    elif ended == "agent stopping":
+        log.info("stream %s (%s) stopped: the agent is stopping", key, request.get("call"))
     return ended

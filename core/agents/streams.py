@@ -2,11 +2,12 @@
 agent's). Protocol and keys: core.agents.stream_protocol.
 
 `open_stream` takes a lease, ships the call as the task `core.agents.stream` on the host's
-queue and returns a HostStream: iterating it pops the agent's messages (BLPOP, a second at a
-time, renewing the lease) and yields the items; an error message raises the same API error a
-local host would have raised. An offline host answers 504 at once; an agent that stays silent
-(not even its once-a-second `alive`) for longer than the call's wait, then SILENCE_SECONDS,
-raises 504 too. `close()` (any thread) drops the lease: the agent stops within about a second.
+stream queue `host.<id>.streams` (the agent's stream worker) and returns a HostStream:
+iterating it pops the agent's messages (BLPOP, a second at a time, renewing the lease) and
+yields the items; an error message raises the same API error a local host would have raised. An
+offline host answers 504 at once; an agent that stays silent (not even its once-a-second
+`alive`) for longer than the call's wait, then SILENCE_SECONDS, raises 504 too. `close()` (any
+thread) drops the lease: the agent stops within about a second.
 """
 
 import json
@@ -18,7 +19,7 @@ from celery import current_app
 
 from core.agents import stream_protocol as protocol
 from core.agents.errors import HostDidNotAnswer
-from core.agents.queues import host_queue
+from core.agents.queues import host_stream_queue
 from core.agents.rpc import call_request, is_reachable, offline_window, unpack
 from core.hosts.models import DockerHost
 
@@ -92,5 +93,7 @@ def open_stream(host: DockerHost, call: str, args: tuple, kwargs: dict, spec) ->
     key = uuid.uuid4().hex
     request = call_request(host, call, args, kwargs, spec, key, wait)
     protocol.broker_redis().set(protocol.lease_key(key), "1", ex=protocol.LEASE_SECONDS)
-    current_app.send_task(STREAM_TASK, args=[request], queue=host_queue(host.pk), task_id=key)
+    current_app.send_task(
+        STREAM_TASK, args=[request], queue=host_stream_queue(host.pk), task_id=key
+    )
     return HostStream(host, key, wait)

@@ -1,5 +1,6 @@
-"""Agent tasks. `core.agents.call` and `core.agents.stream` run ON an agent (queue
-`host.<id>`); `heartbeat` and `mark_offline` run on the control plane."""
+"""Agent tasks. `core.agents.call` (queue `host.<id>`, the agent's calls worker) and
+`core.agents.stream` (queue `host.<id>.streams`, its stream worker) run ON an agent;
+`heartbeat` and `mark_offline` run on the control plane."""
 
 from celery import shared_task
 

@@ -1,14 +1,16 @@
-"""An agent worker: `celery -A cockpit worker -Q host.<id>` started by `manage.py agent` with
-COCKPIT_AGENT=1. cockpit.celery calls `configure(app)` at import time (before Django apps are
-ready: only settings and core.agents.local here), then the worker, once ready, sends a
-heartbeat to the control plane every `heartbeat_seconds` from a daemon thread."""
+"""An agent worker: one of the two Celery workers `manage.py agent` starts with COCKPIT_AGENT=1,
+on `host.<id>` (calls) or `host.<id>.streams` (streams; core.agents.local.WORKER says which).
+cockpit.celery calls `configure(app)` at import time (before Django apps are ready: only
+settings and core.agents.local here). Once ready, the calls worker alone sends a heartbeat to
+the control plane every `heartbeat_seconds` from a daemon thread; a worker that begins a warm
+shutdown sets local.SHUTTING_DOWN, which ends its running streams."""
 
 import functools
 import logging
 import socket
 import threading
 
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutting_down
 from django.conf import settings
 
 from core.agents import local
@@ -34,10 +36,28 @@ def configure(app) -> None:
         )
     app.conf.update(
         local.celery_settings(
-            credentials, settings.AGENT_BROKER_OVERRIDE, settings.AGENT_VISIBILITY_TIMEOUT
+            credentials,
+            settings.AGENT_BROKER_OVERRIDE,
+            settings.AGENT_VISIBILITY_TIMEOUT,
+            local.WORKER,
         )
     )
-    worker_ready.connect(_start_heartbeats, weak=False)
+    worker_shutting_down.connect(_shutting_down, weak=False)
+    worker_ready.connect(_announce, weak=False)
+    if local.WORKER == local.CALLS_WORKER:  # one heartbeat per agent, not one per worker
+        worker_ready.connect(_start_heartbeats, weak=False)
+
+
+def _shutting_down(**kwargs) -> None:
+    local.SHUTTING_DOWN.set()
+
+
+def _announce(sender=None, **kwargs) -> None:
+    credentials = agent_credentials()
+    if credentials is not None:
+        log.info(
+            "agent of host %s consuming %s", credentials.host_id, credentials.queue_of(local.WORKER)
+        )
 
 
 def _engine_up() -> bool:
@@ -84,4 +104,3 @@ def _start_heartbeats(sender=None, **kwargs) -> None:
         daemon=True,
     )
     thread.start()
-    log.info("agent of host %s consuming %s", credentials.host_id, credentials.queue)

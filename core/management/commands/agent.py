@@ -1,18 +1,17 @@
 """`manage.py agent`: run this machine's Cockpit agent.
 
 First start: exchanges ENROLLMENT_TOKEN at COCKPIT_URL for credentials and keeps them in
-DATA_DIR/agent.json (0600); later starts reuse them. Then it becomes (exec) a Celery worker on
-the host's queue with COCKPIT_AGENT=1, which configures it from those credentials
-(core.agents.worker) and talks to this machine's engine at DOCKER_HOST.
+DATA_DIR/agent.json (0600); later starts reuse them. Then it runs the agent's two Celery
+workers with COCKPIT_AGENT=1 (plain calls on `host.<id>`, streamed calls on
+`host.<id>.streams`; core.agents.supervisor), which configure themselves from those credentials
+(core.agents.worker) and talk to this machine's engine at DOCKER_HOST, until a signal stops
+them both or one of them exits (then the agent exits non-zero).
 """
-
-import os
-import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from core.agents import local
+from core.agents import local, supervisor
 from core.agents.enroll_client import EnrollmentFailed, enroll
 
 
@@ -24,6 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--concurrency", type=int, default=settings.AGENT_CONCURRENCY)
+        parser.add_argument(
+            "--stream-concurrency", type=int, default=settings.AGENT_STREAM_CONCURRENCY
+        )
         parser.add_argument("--loglevel", default="INFO")
         parser.add_argument(
             "--enroll-only", action="store_true", help="Enroll, save the credentials, exit."
@@ -40,13 +42,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Enrolled as the agent of host {credentials.host_name}")
         if options["enroll_only"]:
             return
-        argv = [
-            sys.executable, "-m", "celery", "-A", "cockpit", "worker",
-            "-Q", credentials.queue,
-            "-n", f"agent-{credentials.host_id}@%h",
-            "--concurrency", str(options["concurrency"]),
-            "-l", options["loglevel"],
-            "--without-gossip", "--without-mingle",
-        ]  # fmt: skip
-        sys.stdout.flush()
-        os.execvpe(sys.executable, argv, {**os.environ, "COCKPIT_AGENT": "1"})  # noqa: S606
+        if options["concurrency"] < 1 or options["stream_concurrency"] < 1:
+            raise CommandError("--concurrency and --stream-concurrency must be at least 1")
+        commands = supervisor.worker_commands(
+            credentials,
+            options["concurrency"],
+            options["stream_concurrency"],
+            options["loglevel"],
+        )
+        supervisor.become_supervisor(commands)

@@ -1,14 +1,21 @@
-"""Compose deployments on an agent host, end to end: a control plane (web, worker, beat on a
-file database and a real Redis) and one agent (`manage.py agent`) on a private engine. The
-stack is stored and validated by the control plane, deployed by the agent (its files under the
-agent's data directory, never the control plane's), followed to the end through the API, seen
-on the agent's engine and in the stack detail, then deleted."""
+"""Compose deployments and long streams on an agent host, end to end: a control plane (web,
+worker, beat on a file database and a real Redis) and one agent (`manage.py agent`) on a private
+engine. The stack is stored and validated by the control plane, deployed by the agent (its files
+under the agent's data directory, never the control plane's), followed to the end through the
+API, seen on the agent's engine and in the stack detail, then deleted. More log follows than the
+agent has call slots stay open while plain calls to the same host still answer at once (streams
+run on the agent's own stream worker), and end on the agent when their readers leave."""
 
+import http.client
 import os
+import time
+import uuid
 
 import docker
 import pytest
+from redis import Redis
 
+from core.agents import stream_protocol
 from fixtures.test_image import ensure_test_image
 from tests.core.agents.cluster import Agent, ControlPlane, wait_until
 from tests.core.stacks.conftest import compose_file, service
@@ -131,3 +138,71 @@ def test_a_stack_deployed_followed_and_deleted_on_an_agent_host(cluster, agent_e
             leftover.remove(force=True)
         for network in engine.networks.list(names=[f"{STACK}_default"]):
             network.remove()
+
+
+class OpenFollow:
+    """A log follow through the API, open until closed: its reader has seen the first line."""
+
+    def __init__(self, api, path: str):
+        port = int(api.base.rsplit(":", 1)[1])
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.connection.request("GET", path, headers={"Authorization": f"Bearer {api.token}"})
+        response = self.connection.getresponse()
+        assert response.status == 200, response.read()
+        line = ""
+        while not line.startswith("data: "):
+            line = response.readline().decode()
+        self.first_line = line[len("data: ") :].rstrip("\r\n")
+
+    def close(self) -> None:
+        self.connection.close()  # the client goes away
+
+
+def stream_leases(redis) -> list[bytes]:
+    return list(redis.scan_iter(match=f"{stream_protocol.PREFIX}*:lease"))
+
+
+def test_open_follows_leave_plain_calls_answering(cluster, agent_engine, redis_url, test_image):
+    cockpit, agent, host_id = cluster
+    _url, engine = agent_engine
+    api, redis = cockpit.api, Redis.from_url(redis_url)
+    assert f"consuming host.{host_id}.streams" in agent.output  # the agent's stream worker
+    talker = engine.containers.run(
+        test_image,
+        ["sh", "-c", "echo first-line; trap 'exit 0' TERM; while true; do sleep 1; done"],
+        name=f"ckt-agent-talker-{uuid.uuid4().hex[:8]}", labels={"ck-test": "agents"}, detach=True,
+    )  # fmt: skip
+    follows: list[OpenFollow] = []
+    stopped_before = agent.output.count("stopped: its reader went away")
+    leases_before = set(stream_leases(redis))
+    try:
+        wait_until(lambda: b"first-line" in talker.logs(), 10, "the talker's first line")
+        path = f"/api/containers/{talker.id}/logs?host={HOST}&follow=true&tail=1"
+        for _ in range(3):  # the harness's agent has 2 slots for plain calls
+            follows.append(OpenFollow(api, path))
+            assert follows[-1].first_line.endswith(" first-line")
+        assert len(set(stream_leases(redis)) - leases_before) == 3
+
+        def answered_at_once(path: str) -> dict:
+            started = time.monotonic()
+            status, body = api.call("GET", path, timeout=10)
+            assert status == 200, body
+            assert time.monotonic() - started < 3, f"{path} waited behind the streams"
+            return body
+
+        detail = answered_at_once(f"/api/containers/{talker.id}?host={HOST}")
+        assert detail["container"]["Id"] == talker.id
+        listing = answered_at_once(f"/api/containers?host={HOST}")
+        assert talker.name in {container["name"] for container in listing["containers"]}
+
+        for follow in follows:
+            follow.close()
+        wait_until(lambda: not set(stream_leases(redis)) - leases_before, 10, "the leases to go")
+        wait_until(
+            lambda: agent.output.count("stopped: its reader went away") - stopped_before == 3,
+            15, "the agent to stop all three streams",
+        )  # fmt: skip
+    finally:
+        for follow in follows:
+            follow.close()
+        talker.remove(force=True)

@@ -143,7 +143,7 @@ def broker(redis_url, monkeypatch):
     runs: dict[str, dict] = {}
 
     def send_task(name, args, queue, task_id, **options):
-        assert (name, queue) == (streams.STREAM_TASK, "host.7")
+        assert (name, queue) == (streams.STREAM_TASK, "host.7.streams")
         request = json.loads(json.dumps(args[0]))
         run = {"request": request}
         runs[task_id] = run
@@ -255,6 +255,24 @@ def test_a_reader_that_died_lets_its_lease_lapse_and_the_agent_stops(broker, edg
 
 
 @pytest.mark.redis
+def test_streams_end_and_tell_their_readers_when_the_agent_stops(broker, edge, monkeypatch):
+    monkeypatch.setattr(streamed_calls, "SHUTTING_DOWN", threading.Event())
+    markers = [uuid.uuid4().hex for _ in range(3)]
+    readers = [stream_on_host(edge, "t.forever", marker) for marker in markers]
+    for reader in readers:
+        assert next(reader) is None  # all three run at once, each in its own thread
+    streamed_calls.SHUTTING_DOWN.set()  # the worker's warm shutdown began
+    for run in broker.values():
+        run["thread"].join(timeout=10)
+        assert run["ended"] == "agent stopping"
+    assert set(markers) <= set(CLOSED)
+    for reader in readers:
+        with pytest.raises(AgentCallFailed, match="The agent of host edge is stopping") as error:
+            list(reader)
+        assert error.value.status_code == 503
+
+
+@pytest.mark.redis
 def test_a_redelivered_stream_is_not_run_twice(broker, edge):
     stream = stream_on_host(edge, "t.count", 3)
     assert next(stream) == {"n": 0}
@@ -296,6 +314,7 @@ def test_an_unknown_streamed_call_is_refused(broker, edge):
             list(streams.HostStream(edge, key, 5))
         assert error.value.status_code == 400
         stream_protocol.broker_redis().set(stream_protocol.lease_key(key), "1", ex=30)
+    stream_protocol.broker_redis().delete(stream_protocol.lease_key(key))  # no reader is left
 
 
 def test_an_offline_host_answers_504_at_once(edge, monkeypatch):

@@ -268,14 +268,15 @@ def test_an_unknown_call_is_refused_by_the_agent():
 
 def test_agent_worker_settings_use_their_own_unacked_keys():
     credentials = local.Credentials(7, "edge", "host.7", "celery", BROKER, "s", 10.0)
-    conf = local.celery_settings(credentials, "", 300)
+    conf = local.celery_settings(credentials, "", 300, local.CALLS_WORKER)
     assert conf["broker_url"] == conf["result_backend"] == BROKER
     options = conf["broker_transport_options"]
     assert options["unacked_key"] == "unacked:host.7"
     assert options["visibility_timeout"] == 300
-    assert local.celery_settings(credentials, "redis://other:6379/0", 300)["broker_url"] == (
-        "redis://other:6379/0"
-    )
+    streams = local.celery_settings(credentials, "", 300, local.STREAMS_WORKER)
+    assert streams["broker_transport_options"]["unacked_key"] == "unacked:host.7.streams"
+    other = local.celery_settings(credentials, "redis://other:6379/0", 300, local.CALLS_WORKER)
+    assert other["broker_url"] == "redis://other:6379/0"
 
 
 def test_credentials_are_kept_private(tmp_path):
