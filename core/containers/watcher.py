@@ -264,16 +264,22 @@ class EngineWatcher:
 
 
 class Registry:
-    """The watchers of this process, by (host id, engine address)."""
+    """The watchers of this process, by host and how its engine is reached (address and TLS
+    identity): a host whose address or identity changed gets a new watcher, and the old one
+    stops."""
 
     def __init__(self, lister: Lister):
         self._lister = lister
         self._lock = threading.Lock()
-        self._watchers: dict[tuple[int, str], EngineWatcher] = {}
+        self._watchers: dict[tuple[int, str, str], EngineWatcher] = {}
         self._pid = os.getpid()
 
+    @staticmethod
+    def _key(host: DockerHost) -> tuple[int, str, str]:
+        return (host.pk, host.base_url, host.tls_material or "")
+
     def watcher_for(self, host: DockerHost) -> EngineWatcher:
-        key = (host.pk, host.base_url)
+        key = self._key(host)
         watcher = self._watchers.get(key)
         if watcher is not None and not watcher.stopped and self._pid == os.getpid():
             return watcher
@@ -283,6 +289,7 @@ class Registry:
             watcher = self._watchers.get(key)
             if watcher is None or watcher.stopped:
                 self._evict_idle()
+                self._evict_host(host.pk)
                 watcher = EngineWatcher(host, self._lister)
                 self._watchers[key] = watcher
                 watcher.start()
@@ -298,8 +305,13 @@ class Registry:
             key = min(self._watchers, key=lambda k: self._watchers[k].last_read)
             self._watchers.pop(key).stop()
 
+    def _evict_host(self, host_id: int) -> None:
+        """A host's watchers reaching its engine in a way it no longer has."""
+        for key in [key for key in self._watchers if key[0] == host_id]:
+            self._watchers.pop(key).stop()
+
     def existing(self, host: DockerHost) -> EngineWatcher | None:
-        return self._watchers.get((host.pk, host.base_url))
+        return self._watchers.get(self._key(host))
 
     def stop_all(self, timeout: float = 5.0) -> None:
         with self._lock:

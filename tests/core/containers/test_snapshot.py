@@ -199,3 +199,14 @@ def test_an_idle_watcher_stops(viewer, host, monkeypatch):
         assert time.monotonic() < deadline, "the idle watcher kept running"
         time.sleep(0.1)
     assert container_snapshot.watchers.watcher_for(host) is not watcher  # a new one starts
+
+
+def test_a_host_reached_another_way_gets_a_new_watcher_and_the_old_one_stops(viewer, host):
+    """A changed address or TLS identity must not keep being answered from the old engine."""
+    host = warm(viewer, host)
+    old = container_snapshot.watchers.existing(host)
+    host.tls_material = "sealed-after-an-edit"  # what an edit of the host's identity changes
+    new = container_snapshot.watchers.watcher_for(host)
+    assert new is not old
+    assert old.stopped
+    assert container_snapshot.watchers.existing(host) is new
