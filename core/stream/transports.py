@@ -40,6 +40,9 @@ REPLAY_KEY = "cockpit:stream:replay:{org_id}"
 SEQUENCE_KEY = "cockpit:stream:seq:{org_id}"
 REPLAY_TTL_SECONDS = 24 * 3600
 PUBLISH_POOL_SIZE = 4  # per publishing process; calls are short
+# A Redis that hangs (no answer, no reset) must not hang a request or task that publishes
+# (redis-py 8 defaults to 5 s too; stated here so no upgrade can make it wait for ever).
+PUBLISH_TIMEOUT_SECONDS = 5.0
 LISTEN_POOL_SIZE = 8  # per web process: the subscription plus replay reads on reconnects
 RECONNECT_DELAYS = (0.5, 1, 2, 5, 10, 30)
 SOCKET_NAME = "stream.sock"
@@ -86,7 +89,11 @@ class RedisTransport:
             import redis
 
             pool = redis.BlockingConnectionPool.from_url(
-                self.url, max_connections=PUBLISH_POOL_SIZE, timeout=5
+                self.url,
+                max_connections=PUBLISH_POOL_SIZE,
+                timeout=PUBLISH_TIMEOUT_SECONDS,
+                socket_timeout=PUBLISH_TIMEOUT_SECONDS,
+                socket_connect_timeout=PUBLISH_TIMEOUT_SECONDS,
             )
             self._sync = redis.Redis(connection_pool=pool)
             self._publish_script = self._sync.register_script(_PUBLISH_REPLAYED)
