@@ -37,8 +37,7 @@ def _reason(exc: Exception) -> str:
 
 
 def pull(host: DockerHost, image: str) -> None:
-    """Pull `image` to the end of its progress stream; an error anywhere raises. Tests may
-    swap this function for a fault the offline test machines cannot produce (a good pull)."""
+    """Pull `image` to the end of its progress stream; an error anywhere raises."""
     try:
         reference = parse_reference(image)
     except InvalidReference as exc:

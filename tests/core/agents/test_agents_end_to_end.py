@@ -3,12 +3,15 @@ host, through a real Redis broker, with real web, worker and beat processes on a
 database. Containers are listed and acted on per host, the cross-host overview adds up, an
 agent killed mid-action never acts twice, and a stopped agent turns its host offline within the
 heartbeat window. On an agent host, logs are read and followed, networks and volumes created,
-a container rebuilt and a pull refused as on a local host."""
+a container rebuilt, a pull refused as on a local host and a pull from a loopback registry
+streamed back."""
 
 import http.client
+import json
 import os
 import threading
 import time
+import uuid
 from contextlib import ExitStack
 from datetime import UTC, datetime
 
@@ -19,6 +22,7 @@ from redis import Redis
 from core.agents import stream_protocol
 from fixtures.test_image import ensure_test_image
 from tests.core.agents.cluster import Agent, ControlPlane, wait_until
+from tests.registry import Registry
 from tools.testenv import private_dockerd
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis, pytest.mark.slow]
@@ -84,13 +88,26 @@ def follow_until(api, path: str, wanted: str, on_open, seconds: float = 30) -> l
         connection.close()  # the client goes away
 
 
+def ndjson_lines(api, path: str, body: dict) -> list[dict]:
+    connection = http.client.HTTPConnection("127.0.0.1", int(api.base.rsplit(":", 1)[1]), 60)
+    try:
+        headers = {"Authorization": f"Bearer {api.token}", "Content-Type": "application/json"}
+        connection.request("POST", path, json.dumps(body), headers)
+        response = connection.getresponse()
+        assert response.status == 200, response.read()
+        assert response.getheader("Content-Type") == "application/x-ndjson"
+        return [json.loads(line) for line in response.read().decode().splitlines()]
+    finally:
+        connection.close()
+
+
 def stream_leases(redis) -> list[bytes]:
     return list(redis.scan_iter(match=f"{stream_protocol.PREFIX}*:lease"))
 
 
-def docker_operations_on_an_agent_host(cockpit, agent, engine, redis_url, test_image):
+def docker_operations_on_an_agent_host(cockpit, agent, engine, others, redis_url, test_image):
     """Logs (read and follow), networks, volumes, rebuild and pull through an agent: the
-    answers a local host gives."""
+    answers a local host gives. `others`: clients of engines a pull on `engine` must not reach."""
     api, redis = cockpit.api, Redis.from_url(redis_url)
     talker = engine.containers.run(
         test_image,
@@ -148,6 +165,24 @@ def docker_operations_on_an_agent_host(cockpit, agent, engine, redis_url, test_i
     assert on_agent == locally
     assert on_agent[0] == 502
     assert "Registry unreachable while pulling" in on_agent[1]["error"]
+
+    # A registry on loopback (the private engines share this machine's network): the pull's
+    # progress streams back through the agent and the image lands on that engine only.
+    with Registry() as registry:
+        name = f"ck/pulled-{uuid.uuid4().hex[:8]}"
+        published = registry.publish_image(
+            engine, test_image, name, "1", labels={"ck-test": "agents-pull"}
+        )
+        lines = ndjson_lines(api, "/api/images/pull?host=edge-a", {"image": published.reference})
+    assert lines[0]["status"] == f"Pulling from {name}"
+    assert f"Status: Downloaded newer image for {published.reference}" in {
+        line.get("status") for line in lines
+    }
+    assert lines[-1] == {"done": True, "image": published.reference, "id": published.image_id}
+    assert engine.api.inspect_image(published.reference)["Id"] == published.image_id
+    for other in others:
+        with pytest.raises(docker.errors.ImageNotFound):
+            other.api.inspect_image(published.image_id)
 
 
 def test_agents_end_to_end(tmp_path, redis_url, engines, docker_client, test_image):
@@ -249,7 +284,7 @@ def test_agents_end_to_end(tmp_path, redis_url, engines, docker_client, test_ima
         assert on_a == {PREFIX + "a1", PREFIX + "slow"}
 
         docker_operations_on_an_agent_host(
-            cockpit, agents["edge-a"], engine_a, redis_url, test_image
+            cockpit, agents["edge-a"], engine_a, (engine_b, docker_client), redis_url, test_image
         )
 
         # An agent killed mid-action: the redelivered task sees the idempotency key and does

@@ -1,8 +1,7 @@
 """Rebuild against the real engine: a real recreate, a real failed pull, a real failed create.
 
-No registry is reachable, so a successful pull is either skipped (`pull: false`, the image is
-already on the host) or, in one test, replaced by a pull that reports success — the only fault
-injected here."""
+Pulls go to a registry on loopback (tests/registry.py) serving the offline test image, so a
+rebuild really pulls a newer image when its tag moved."""
 
 import shutil
 import uuid
@@ -11,6 +10,7 @@ import pytest
 
 from core.docker import rebuild
 from tests.core.containers.conftest import unique
+from tests.registry import Registry
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 
@@ -123,15 +123,49 @@ def test_a_failed_pull_deletes_nothing(admin, docker_client, make, test_image):
     assert info["State"]["Running"] is True
 
 
-def test_a_successful_pull_then_recreate(admin, docker_client, make, monkeypatch):
-    pulls = []
-    monkeypatch.setattr(rebuild, "pull", lambda host, image: pulls.append(image))
-    container = make()
-    response = admin.post(f"/api/containers/{container.name}/rebuild")
-    assert response.status_code == 200
-    assert response.json()["pulled"] is True
-    assert pulls == ["cockpit-test/busybox:1"]
-    assert _inspect(docker_client, container.name)["Id"] != container.id
+def test_a_pull_that_brings_a_newer_image_recreates_on_it(admin, docker_client, make, test_image):
+    name = f"ckt/{unique('moved')}"
+    with Registry() as registry:
+        first = registry.publish_image(docker_client, test_image, name, "1", labels={"v": "1"})
+        make.images.append(first.image_id)
+        docker_client.api.pull(first.reference)
+        container = make(image=first.reference, environment={"KEEP": "me"})
+        assert _inspect(docker_client, container.id)["Image"] == first.image_id
+        second = registry.publish_image(docker_client, test_image, name, "1", labels={"v": "2"})
+        make.images.append(second.image_id)
+        response = admin.post(f"/api/containers/{container.name}/rebuild")
+        assert response.status_code == 200, response.content
+        manifest_reads = [r for r in registry.requests if f"/v2/{name}/manifests/1" in r]
+    body = response.json()
+    assert (body["pulled"], body["previousId"], body["image"]) == (
+        True, container.id, first.reference
+    )  # fmt: skip
+    assert manifest_reads
+    info = _inspect(docker_client, container.name)
+    assert info["Id"] == body["id"] != container.id
+    assert info["Image"] == second.image_id != first.image_id
+    assert info["Config"]["Labels"]["v"] == "2"
+    assert "KEEP=me" in info["Config"]["Env"]
+    assert info["State"]["Running"] is True
+
+
+def test_a_tag_the_registry_lacks_deletes_nothing(admin, docker_client, make, test_image):
+    with Registry() as registry:
+        published = registry.publish_image(
+            docker_client, test_image, f"ckt/{unique('lost')}", "1", labels={"lost": "1"}
+        )
+        make.images.append(published.image_id)
+        docker_client.api.pull(published.reference)
+        lost = published.reference.replace(":1", ":lost")
+        docker_client.api.tag(published.reference, lost.rsplit(":", 1)[0], "lost")
+        container = make(image=lost)
+        response = admin.post(f"/api/containers/{container.id}/rebuild")
+    assert response.status_code == 502
+    assert response.json() == {
+        "error": f"Rebuild failed: Image {lost} not found in its registry. Nothing was changed."
+    }
+    info = _inspect(docker_client, container.name)
+    assert (info["Id"], info["State"]["Running"]) == (container.id, True)
 
 
 def test_use_local_needs_the_image_on_the_host(admin, docker_client, make, test_image):

@@ -10,7 +10,7 @@ from core.docker import images
 from core.docker.image_reference import parse_reference
 from fixtures.test_image import IMAGE
 from tests.core.resources.conftest import import_image, unique
-from tests.core.resources.registry import FakeRegistry
+from tests.registry import Registry, tiny_image
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 
@@ -209,37 +209,74 @@ def ndjson(response) -> list[dict]:
 
 
 def test_pull_streams_progress_and_ends_done(admin, host, docker_client, leftovers):
-    with FakeRegistry() as registry:
-        reference = f"{registry.address}/{unique('pull')}:v1"
-        leftovers.images.append(reference)
-        response = admin.post("/api/images/pull", {"image": reference}, format="json")
+    name = f"ckt/{unique('pull')}"
+    with Registry() as registry:
+        published = registry.publish_image(
+            docker_client, IMAGE, name, "1", labels={"ckt.pulled": "yes"}
+        )
+        leftovers.images.append(published.image_id)
+        with pytest.raises(docker.errors.ImageNotFound):
+            docker_client.api.inspect_image(published.reference)
+        response = admin.post("/api/images/pull", {"image": published.reference}, format="json")
         assert response.status_code == 200
         lines = ndjson(response)
     statuses = [line.get("status") for line in lines]
-    assert "Pull complete" in statuses
+    assert statuses[0] == f"Pulling from {name}"
+    assert f"Digest: {published.manifest_digest}" in statuses
+    assert f"Status: Downloaded newer image for {published.reference}" in statuses
     assert all(set(line) <= {"status", "id", "progress", "progressDetail"} for line in lines[:-1])
-    pulled = docker_client.api.inspect_image(reference)
-    assert lines[-1] == {"done": True, "image": reference, "id": pulled["Id"]}
-    assert pulled["Config"]["Labels"] == {"org.cockpit.test": "pull"}
+    assert lines[-1] == {"done": True, "image": published.reference, "id": published.image_id}
+    pulled = docker_client.api.inspect_image(published.reference)
+    assert pulled["Id"] == published.image_id
+    assert pulled["Config"]["Labels"]["ckt.pulled"] == "yes"
+    assert published.reference in pulled["RepoTags"]
+    run = docker_client.containers.run(  # the pulled image is the test image: it runs
+        published.reference, ["echo", "ran"], name=unique("ran"), detach=True
+    )
+    leftovers.containers.append(run.id)
+    assert run.wait(timeout=30)["StatusCode"] == 0
+    assert run.logs() == b"ran\n"
+
+
+def test_pull_brings_the_newer_image_a_tag_moved_to(admin, host, docker_client, leftovers):
+    name = f"ckt/{unique('moved')}"
+    with Registry() as registry:
+        first = registry.publish_image(docker_client, IMAGE, name, "1", labels={"v": "1"})
+        leftovers.images.append(first.image_id)
+        docker_client.api.pull(first.reference)
+        assert docker_client.api.inspect_image(first.reference)["Id"] == first.image_id
+        second = registry.publish_image(docker_client, IMAGE, name, "1", labels={"v": "2"})
+        leftovers.images.append(second.image_id)
+        assert second.image_id != first.image_id
+        lines = ndjson(admin.post("/api/images/pull", {"image": first.reference}, format="json"))
+    assert f"Status: Downloaded newer image for {second.reference}" in {
+        line.get("status") for line in lines
+    }
+    assert lines[-1] == {"done": True, "image": second.reference, "id": second.image_id}
+    assert docker_client.api.inspect_image(second.reference)["Id"] == second.image_id
+    assert docker_client.api.inspect_image(first.image_id)["RepoTags"] == []  # left dangling
 
 
 def test_pull_by_digest_with_registry_port(admin, host, docker_client, leftovers):
-    with FakeRegistry() as registry:
-        name = f"{registry.address}/{unique('digest')}"
-        reference = f"{name}@{registry.manifest_digest}"
+    with Registry() as registry:
+        name = f"ckt/{unique('digest')}"
+        published = registry.publish_image(docker_client, IMAGE, name, "1", labels={"d": "1"})
+        leftovers.images.append(published.image_id)
+        reference = f"{registry.address}/{name}@{published.manifest_digest}"
         response = admin.post("/api/images/pull", {"image": reference}, format="json")
         assert response.status_code == 200
         lines = ndjson(response)
-        assert f"/manifests/{registry.manifest_digest}" in "".join(registry.requests)
+        assert f"GET /v2/{name}/manifests/{published.manifest_digest}" in registry.requests
     pulled = docker_client.api.inspect_image(reference)
-    leftovers.images.append(pulled["Id"])
-    assert lines[-1] == {"done": True, "image": reference, "id": pulled["Id"]}
+    assert pulled["Id"] == published.image_id
+    assert lines[-1] == {"done": True, "image": reference, "id": published.image_id}
     assert reference in pulled["RepoDigests"]
 
 
 def test_pull_error_inside_the_stream_is_a_failure(admin, host, docker_client, leftovers):
-    with FakeRegistry(corrupt_layer=True) as registry:
-        reference = f"{registry.address}/{unique('corrupt')}:v1"
+    with Registry() as registry:
+        published = registry.publish(f"ckt/{unique('corrupt')}", "1", *tiny_image(), corrupt=True)
+        reference = published.reference
         leftovers.images.append(reference)
         response = admin.post("/api/images/pull", {"image": reference}, format="json")
         assert response.status_code == 200  # the engine accepted it and started streaming
@@ -254,10 +291,10 @@ def test_pull_error_inside_the_stream_is_a_failure(admin, host, docker_client, l
 
 
 def test_pull_gateway_raises_inside_the_stream(host, leftovers):
-    with FakeRegistry(corrupt_layer=True) as registry:
-        reference = parse_reference(f"{registry.address}/{unique('gw')}:v1")
-        leftovers.images.append(str(reference))
-        events = images.pull_image(host, reference)
+    with Registry() as registry:
+        published = registry.publish(f"ckt/{unique('gw')}", "1", *tiny_image(), corrupt=True)
+        leftovers.images.append(published.reference)
+        events = images.pull_image(host, parse_reference(published.reference))
         with pytest.raises(images.PullFailed, match="verification failed"):
             list(events)
 
@@ -271,12 +308,16 @@ def test_pull_from_an_unreachable_registry_is_502(admin, host):
     assert "connection refused" in error
 
 
-def test_pull_of_a_missing_image_is_404(admin, host):
-    with FakeRegistry() as registry:
-        reference = f"{registry.address}/{unique('missing')}:nope"
-        response = admin.post("/api/images/pull", {"image": reference}, format="json")
-    assert response.status_code == 404
-    assert response.json()["error"].startswith(f"Image {reference} not found in its registry")
+def test_pull_of_a_missing_image_is_404(admin, host, docker_client):
+    with Registry() as registry:
+        name = f"ckt/{unique('missing')}"
+        registry.publish(name, "1", *tiny_image())
+        for reference in (f"{registry.address}/{name}:nope", f"{registry.address}/ckt/nothing:1"):
+            response = admin.post("/api/images/pull", {"image": reference}, format="json")
+            assert response.status_code == 404, reference
+            error = response.json()["error"]
+            assert error.startswith(f"Image {reference} not found in its registry"), error
+        assert f"GET /v2/{name}/manifests/nope" in registry.requests
 
 
 @pytest.mark.parametrize(

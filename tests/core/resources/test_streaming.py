@@ -11,7 +11,7 @@ from rest_framework.authentication import BaseAuthentication
 from core.resources.streaming import chunks_in_thread
 from core.resources.views.images import ImagePullView
 from tests.core.resources.conftest import principal, unique
-from tests.core.resources.registry import FakeRegistry
+from tests.registry import Registry, tiny_image
 
 
 def test_chunks_arrive_one_by_one_and_the_source_is_closed():
@@ -78,8 +78,8 @@ def test_pull_streams_under_asgi(org, host, leftovers, monkeypatch):
         body = b"".join([chunk async for chunk in response.streaming_content])
         return [json.loads(line) for line in body.decode().splitlines()]
 
-    with FakeRegistry() as registry:
-        reference = f"{registry.address}/{unique('asgi')}:v1"
+    with Registry() as registry:
+        reference = registry.publish(f"ckt/{unique('asgi')}", "v1", *tiny_image()).reference
         leftovers.images.append(reference)
         lines = async_to_sync(pull)(reference)
     assert any(line.get("status") == "Pull complete" for line in lines)
