@@ -291,6 +291,13 @@ def judge(result: dict) -> list[str]:
     return failures
 
 
+def server_log_tail(path: Path, limit: int = 8000) -> str:
+    """The end of what web, worker and beat printed, without the access log's lines."""
+    lines = path.read_text(errors="replace").splitlines()
+    kept = [line for line in lines if " - - [" not in line]
+    return "\n".join(kept)[-limit:]
+
+
 def main() -> int:
     raise_open_file_limit(SSE_CLIENTS * 2 + 512)
     port = free_port()
@@ -310,7 +317,7 @@ def main() -> int:
             result = asyncio.run(soak(port, env["API_KEY"], pid))
         except BaseException:
             log.flush()
-            print((Path(data_dir) / "serve.log").read_text(errors="replace")[-6000:])
+            print(server_log_tail(Path(data_dir) / "serve.log"))
             raise
         finally:
             os.killpg(serve.pid, signal.SIGTERM)
@@ -333,7 +340,7 @@ def main() -> int:
             print(f"FAIL: {failure}")
         print("soak: ok" if not failures else "soak: FAILED", flush=True)
         if failures:
-            print((Path(data_dir) / "serve.log").read_text(errors="replace")[-3000:])
+            print(server_log_tail(Path(data_dir) / "serve.log"))
         return 1 if failures else 0
 
 

@@ -14,6 +14,8 @@ from celery import Celery
 from celery.signals import beat_init, celeryd_init, worker_init
 from django.conf import settings
 
+import cockpit.broker  # noqa: F401 (registers the embedded broker's cockpitfs:// transport)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cockpit.settings")
 
 app = Celery("cockpit")

@@ -294,7 +294,8 @@ else:
 # --- Celery -------------------------------------------------------------------------------------
 BROKER_DIR = DATA_DIR / "broker"
 BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=600)
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# Embedded: kombu's filesystem broker, made safe for several processes (cockpit/broker.py).
+CELERY_BROKER_URL = REDIS_URL or "cockpitfs://"
 if not REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
