@@ -19,6 +19,7 @@ Exit status 0 when every judgement passes.
 """
 
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from bench.stream import Bench, StreamClient, free_port, raise_open_file_limit, rss_bytes
@@ -106,6 +108,37 @@ def sample(pid: int) -> dict:
         "fds": len(os.listdir(f"/proc/{pid}/fd")),
         "threads": threads,
     }
+
+
+def _socket_peers(pid: int) -> dict[str, str]:
+    """{socket inode: "tcp to port N"} for the process's TCP sockets."""
+    peers = {}
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+                fields = line.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+                peers[fields[9]] = (
+                    f"tcp to port {remote_port}" if remote_port else f"tcp listening {local_port}"
+                )
+    return peers
+
+
+def fd_kinds(pid: int) -> dict[str, int]:
+    """What the process's open descriptors are, counted: TCP sockets by remote port (a pool
+    of Redis connections shows as one port), other sockets, files, pipes."""
+    peers, kinds = _socket_peers(pid), Counter()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:["):
+                kinds[peers.get(target[8:-1], "other socket")] += 1
+            elif target.startswith("/"):
+                kinds["file"] += 1
+            else:
+                kinds[target.split(":")[0]] += 1
+    return dict(kinds.most_common())
 
 
 def request(conn, method: str, path: str, token: str, body: dict | None = None):
@@ -244,6 +277,7 @@ async def open_streams(port: int, token: str, count: int) -> list[StreamClient]:
 
 async def soak(port: int, api_key: str, pid: int) -> dict:
     samples = [{"phase": "idle", **sample(pid)}]
+    fds_before = fd_kinds(pid)
     token = get_token(port, api_key)
     streams = await open_streams(port, token, SSE_CLIENTS)
     samples.append({"phase": "streams open", **sample(pid)})
@@ -263,7 +297,8 @@ async def soak(port: int, api_key: str, pid: int) -> dict:
     await asyncio.sleep(8)  # the server notices the departures
     samples.append({"phase": "streams closed", **sample(pid)})
     return {"streams": len(streams), "lost": lost, "load": load, "samples": samples,
-            "seconds": time.monotonic() - started}  # fmt: skip
+            "seconds": time.monotonic() - started, "fds_before": fds_before,
+            "fds_after": fd_kinds(pid)}  # fmt: skip
 
 
 def judge(result: dict) -> list[str]:
@@ -281,7 +316,10 @@ def judge(result: dict) -> list[str]:
     if load.errors:
         failures.append(f"{len(load.errors)} request errors, e.g. {load.errors[:5]}")
     if after["fds"] > idle["fds"] + FD_SLACK:
-        failures.append(f"fds {idle['fds']} before the streams, {after['fds']} after: leaked")
+        failures.append(
+            f"fds {idle['fds']} before the streams, {after['fds']} after: leaked "
+            f"(before {result['fds_before']}, after {result['fds_after']})"
+        )
     if after["threads"] > idle["threads"] + THREAD_SLACK:
         failures.append(f"threads {idle['threads']} before, {after['threads']} after: leaked")
     if growth > RSS_GROWTH_LIMIT:
@@ -335,6 +373,8 @@ def main() -> int:
         print(f"requests: {load.sent} in {result['seconds']:.0f} s "
               f"({load.sent / result['seconds']:.1f}/s), errors: {len(load.errors)}; "
               f"streams held: {result['streams']}, lost: {result['lost']}")  # fmt: skip
+        print(f"descriptors before the streams: {result['fds_before']}")
+        print(f"descriptors after the streams closed: {result['fds_after']}")
         failures = judge(result)
         for failure in failures:
             print(f"FAIL: {failure}")
