@@ -41,6 +41,8 @@ from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 from pathlib import Path
 
+from bench.stream import free_port, rss_bytes
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
@@ -66,19 +68,6 @@ token = AccessToken(issue_access_token(user_principal(user, membership)))
 token.set_exp(lifetime=timedelta(hours=2))
 print(token)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def rss_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -21,6 +21,7 @@ import fcntl
 import os
 import uuid
 from contextlib import contextmanager
+from functools import cached_property
 from time import monotonic
 
 from kombu.transport import TRANSPORT_ALIASES, filesystem, virtual
@@ -51,10 +52,15 @@ class Channel(filesystem.Channel):
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         write_atomically(os.path.join(self.data_folder_out, name), str_to_bytes(dumps(payload)))
 
+    @cached_property
+    def _claimed_folder(self) -> str:
+        folder = os.path.join(self.data_folder_in, CLAIMED_FOLDER)
+        os.makedirs(folder, exist_ok=True)
+        return folder
+
     def _get(self, queue):
         wanted = f"{queue}.msg"
-        claimed_folder = os.path.join(self.data_folder_in, CLAIMED_FOLDER)
-        os.makedirs(claimed_folder, exist_ok=True)
+        claimed_folder = self._claimed_folder
         for name in sorted(os.listdir(self.data_folder_in)):
             if name.partition(".")[2] != wanted:
                 continue

@@ -69,3 +69,12 @@ class Lease:
         if not self.mine().update(**{self.field: now}):
             raise LeaseLost()
         self.stamp = now
+
+
+def run_or_retry(task, work, *args):
+    """`work(*args)` in a bound Celery task; while another execution holds the lease, the task
+    is retried when it should have run out."""
+    try:
+        return work(*args)
+    except LeaseHeld as busy:
+        raise task.retry(countdown=busy.retry_in) from None

@@ -54,11 +54,8 @@ def is_reachable(host: DockerHost) -> bool:
 
 
 def ship(host: DockerHost, call: str, args: tuple, kwargs: dict, spec) -> object:
-    if not is_reachable(host):
-        raise HostDidNotAnswer(host.name, offline_window())
-    wait = spec.wait(args, kwargs)
-    key = uuid.uuid4().hex
-    request = call_request(host, call, args, kwargs, spec, key, wait)
+    request, wait = call_request(host, call, args, kwargs, spec)
+    key = request["key"]
     current_app.send_task(
         CALL_TASK,
         args=[request],
@@ -72,18 +69,23 @@ def ship(host: DockerHost, call: str, args: tuple, kwargs: dict, spec) -> object
     return unpack(host, outcome)
 
 
-def call_request(host: DockerHost, call: str, args, kwargs, spec, key: str, wait: float) -> dict:
-    """What the agent receives (core.agents.calls / streamed_calls read it)."""
+def call_request(host: DockerHost, call: str, args, kwargs, spec) -> tuple[dict, float]:
+    """What the agent receives (core.agents.calls / streamed_calls read it), keyed by a new
+    idempotency key, and how long the caller waits; an offline host answers 504 at once."""
+    if not is_reachable(host):
+        raise HostDidNotAnswer(host.name, offline_window())
+    wait = spec.wait(args, kwargs)
     encoded_args, encoded_kwargs = encode_call(args, kwargs)
-    return {
+    request = {
         "call": call,
         "args": encoded_args,
         "kwargs": encoded_kwargs,
-        "key": key,
+        "key": uuid.uuid4().hex,
         "mutating": spec.mutating,
         "deadline": time.time() + wait,
         "hostName": host.name,
     }
+    return request, wait
 
 
 def wait_for_outcome(task_id: str, seconds: float) -> dict | None:

@@ -13,14 +13,13 @@ thread) drops the lease: the agent stops within about a second.
 import json
 import threading
 import time
-import uuid
 
 from celery import current_app
 
 from core.agents import stream_protocol as protocol
 from core.agents.errors import HostDidNotAnswer
 from core.agents.queues import host_stream_queue
-from core.agents.rpc import call_request, is_reachable, offline_window, unpack
+from core.agents.rpc import call_request, unpack
 from core.hosts.models import DockerHost
 
 STREAM_TASK = "core.agents.stream"
@@ -87,11 +86,8 @@ class HostStream:
 
 
 def open_stream(host: DockerHost, call: str, args: tuple, kwargs: dict, spec) -> HostStream:
-    if not is_reachable(host):
-        raise HostDidNotAnswer(host.name, offline_window())
-    wait = spec.wait(args, kwargs)
-    key = uuid.uuid4().hex
-    request = call_request(host, call, args, kwargs, spec, key, wait)
+    request, wait = call_request(host, call, args, kwargs, spec)
+    key = request["key"]
     protocol.broker_redis().set(protocol.lease_key(key), "1", ex=protocol.LEASE_SECONDS)
     current_app.send_task(
         STREAM_TASK, args=[request], queue=host_stream_queue(host.pk), task_id=key

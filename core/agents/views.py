@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from core.accounts import lockout
 from core.accounts.models import Role
+from core.accounts.views.auth import locked
 from core.agents import enrollment
 from core.agents.errors import InvalidEnrollmentToken
 from core.agents.serializers import EnrollRequest
@@ -18,7 +19,6 @@ from core.audit.services import record, record_event
 from core.hosts.selectors import get_host
 from core.hosts.serializers import enrollment_json
 from core.http.client_ip import client_ip
-from core.http.errors import error_response
 from core.http.ratelimit import StrictRateLimit
 
 
@@ -36,7 +36,7 @@ class EnrollView(PublicView):
     def post(self, request):
         ip = client_ip(request)
         if lockout.is_locked(ip=ip):
-            return error_response(lockout.LOCKED_MESSAGE, 429)
+            return locked()
         body = validated(EnrollRequest, request)
         try:
             host, credentials = enrollment.enroll(

@@ -8,11 +8,11 @@ from core.docker.host_calls import engine
 from core.hosts.models import DockerHost
 
 
-def ping(base_url: str, timeout: float, tls: dict | None = None) -> bool:
-    """True when the engine at `base_url` answers `/_ping` within `timeout` seconds; `tls`
-    ({ca, cert, key} PEM text) for an engine that only speaks mutually authenticated TLS."""
+def ping(base_url: str, timeout: float) -> bool:
+    """True when the engine at `base_url` answers `/_ping` within `timeout` seconds (a host
+    with a TLS identity: check_host)."""
     try:
-        return bool(client_for(base_url, timeout, tls).ping())
+        return bool(client_for(base_url, timeout).ping())
     except UNREACHABLE:
         forget(base_url)  # the negotiated API version is pinned; renegotiate next time
         return False
@@ -30,11 +30,3 @@ def check_host(host: DockerHost, timeout: float) -> float:
         forget(host.base_url)
         raise
     return time.monotonic() - started
-
-
-def host_answers(host: DockerHost, timeout: float) -> bool:
-    try:
-        check_host(host, timeout)
-    except DockerAPIError:
-        return False
-    return True

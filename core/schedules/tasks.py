@@ -3,6 +3,7 @@ the claim and lease in core.schedules.execution make the redelivery finish the r
 
 from celery import shared_task
 
+from core.leases import run_or_retry
 from core.schedules import execution
 
 MAX_LEASE_WAITS = 5
@@ -15,10 +16,7 @@ MAX_LEASE_WAITS = 5
 )  # fmt: skip
 def run_scheduled(self, schedule_id: int) -> None:
     """Fired by beat from the schedule's PeriodicTask (and by `catch_up`)."""
-    try:
-        execution.run_due(schedule_id)
-    except execution.RunInProgress as busy:
-        raise self.retry(countdown=busy.retry_in) from None
+    run_or_retry(self, execution.run_due, schedule_id)
 
 
 @shared_task(
@@ -28,10 +26,7 @@ def run_scheduled(self, schedule_id: int) -> None:
 )  # fmt: skip
 def run_now(self, run_id: int) -> None:
     """Queued by `POST /api/schedules/<id>/run`."""
-    try:
-        execution.run_manual(run_id)
-    except execution.RunInProgress as busy:
-        raise self.retry(countdown=busy.retry_in) from None
+    run_or_retry(self, execution.run_manual, run_id)
 
 
 @shared_task(name="core.schedules.catch_up", ignore_result=True)

@@ -9,7 +9,7 @@ command runs, and that command has a timeout.
 
 from celery import shared_task
 
-from core.leases import LeaseHeld
+from core.leases import run_or_retry
 from core.stacks import operations
 
 
@@ -19,7 +19,4 @@ from core.stacks import operations
     max_retries=None,
 )  # fmt: skip
 def run_stack_operation(self, operation_id: int) -> str | None:
-    try:
-        return operations.run_operation(operation_id)
-    except LeaseHeld as busy:
-        raise self.retry(countdown=busy.retry_in) from None
+    return run_or_retry(self, operations.run_operation, operation_id)

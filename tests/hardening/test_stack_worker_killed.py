@@ -51,6 +51,23 @@ def operation_of(plane, operation_id: int) -> dict:
     return body
 
 
+def save_and_deploy(plane, name: str) -> int:
+    """Save the slow stack and queue its deployment; the operation's id."""
+    status, saved = plane.api.call("POST", "/api/stacks", {"name": name, "compose": slow_stack()})
+    assert status == 201, saved
+    status, queued = plane.api.call("POST", f"/api/stacks/{name}/deploy")
+    assert status == 202, queued
+    return queued["operation"]["id"]
+
+
+def finished_operation(plane, operation_id: int) -> dict:
+    return wait_until(
+        lambda: (b := operation_of(plane, operation_id))["operation"]["status"]
+        in ("succeeded", "failed") and b,
+        120, "the operation to end",
+    )  # fmt: skip
+
+
 def test_a_worker_killed_mid_deploy_the_operation_is_taken_over_and_deploys_once(
     plane, projects, docker_client
 ):
@@ -58,11 +75,7 @@ def test_a_worker_killed_mid_deploy_the_operation_is_taken_over_and_deploys_once
     gone and the operation stayed `running` until ABANDONED_AFTER (35 min), then failed. Now
     the message comes back, waits out the dead worker's lease and runs the deployment again."""
     name = projects.name("kill")
-    status, saved = plane.api.call("POST", "/api/stacks", {"name": name, "compose": slow_stack()})
-    assert status == 201, saved
-    status, queued = plane.api.call("POST", f"/api/stacks/{name}/deploy")
-    assert status == 202, queued
-    operation_id = queued["operation"]["id"]
+    operation_id = save_and_deploy(plane, name)
 
     def db_started():
         body = operation_of(plane, operation_id)
@@ -75,11 +88,7 @@ def test_a_worker_killed_mid_deploy_the_operation_is_taken_over_and_deploys_once
     assert operation_of(plane, operation_id)["operation"]["status"] == "running"
     start_worker(plane, "worker-2")
 
-    body = wait_until(
-        lambda: (b := operation_of(plane, operation_id))["operation"]["status"]
-        in ("succeeded", "failed") and b,
-        120, "the operation to end",
-    )  # fmt: skip
+    body = finished_operation(plane, operation_id)
     assert body["operation"]["status"] == "succeeded", body
     assert body["lines"].count(TAKEOVER_LINE) == 1
     assert "core.stacks.run_operation" in plane.worker.output  # redelivered to the new worker
@@ -100,17 +109,9 @@ def test_a_deploy_outliving_the_visibility_timeout_is_not_run_a_second_time(plan
     BROKER_VISIBILITY_TIMEOUT again, to the worker's other process, while the first still runs
     it. The live worker's renewed lease makes that copy wait and then find the work done."""
     name = projects.name("long")
-    status, saved = plane.api.call("POST", "/api/stacks", {"name": name, "compose": slow_stack()})
-    assert status == 201, saved
-    status, queued = plane.api.call("POST", f"/api/stacks/{name}/deploy")
-    assert status == 202, queued
-    operation_id = queued["operation"]["id"]
+    operation_id = save_and_deploy(plane, name)
 
-    body = wait_until(
-        lambda: (b := operation_of(plane, operation_id))["operation"]["status"]
-        in ("succeeded", "failed") and b,
-        120, "the operation to end",
-    )  # fmt: skip
+    body = finished_operation(plane, operation_id)
     assert body["operation"]["status"] == "succeeded", body
     assert TAKEOVER_LINE not in body["lines"]
     wait_until(lambda: "retry: Retry in" in plane.worker.output, 30, "the copy to wait")
